@@ -1,0 +1,2 @@
+// Package alpn is a placeholder.
+package alpn

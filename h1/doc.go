@@ -1,0 +1,2 @@
+// Package h1 is a placeholder.
+package h1

@@ -1,0 +1,2 @@
+// Package h2 is a placeholder.
+package h2

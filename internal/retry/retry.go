@@ -1,0 +1,49 @@
+// Package retry holds the markers a connection puts on an error to say how far
+// a failed request got, and the one place that reads them.
+//
+// Protocol packages mark errors; the root package decides whether to retry.
+package retry
+
+import "errors"
+
+// Progress says how far a failed request provably got.
+type Progress int
+
+const (
+	// MaybeProcessed: the request may have reached the server's application.
+	MaybeProcessed Progress = iota
+	// NoResponse: the request may have been written, but not one byte of a
+	// response came back. Replaying is safe only for idempotent requests on a
+	// reused connection (the server most likely closed it while idle).
+	NoResponse
+	// Unprocessed: the server provably did not process the request: nothing
+	// was written, or the peer said so (GOAWAY above the stream id,
+	// REFUSED_STREAM).
+	Unprocessed
+)
+
+type marked struct {
+	err error
+	p   Progress
+}
+
+func (m *marked) Error() string { return m.err.Error() }
+func (m *marked) Unwrap() error { return m.err }
+
+// Mark records how far the request behind err got. The message is unchanged.
+func Mark(err error, p Progress) error {
+	if err == nil {
+		return nil
+	}
+	return &marked{err: err, p: p}
+}
+
+// ProgressOf reports the mark on err; an unmarked error counts as
+// MaybeProcessed, the safe assumption.
+func ProgressOf(err error) Progress {
+	var m *marked
+	if errors.As(err, &m) {
+		return m.p
+	}
+	return MaybeProcessed
+}
