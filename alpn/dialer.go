@@ -1,0 +1,221 @@
+package alpn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Protocols a Conn can speak, named by their ALPN identifiers.
+const (
+	ProtoHTTP1 = "http/1.1"
+	ProtoH2    = "h2"
+	// ProtoH2C is HTTP/2 with prior knowledge over cleartext: the client
+	// sends the HTTP/2 preface straight away, without negotiation.
+	ProtoH2C = "h2c"
+)
+
+// Defaults applied to a zero Dialer field.
+const (
+	DefaultDialTimeout         = 30 * time.Second
+	DefaultTLSHandshakeTimeout = 10 * time.Second
+	defaultKeepAlive           = 30 * time.Second
+)
+
+// defaultHTTPSProtocols is offered when Dialer.HTTPSProtocols is empty.
+var defaultHTTPSProtocols = []string{ProtoH2, ProtoHTTP1}
+
+// proxyHTTPSProtocols is what an https proxy is offered: the CONNECT exchange
+// and forward-proxy requests are HTTP/1.1.
+var proxyHTTPSProtocols = []string{ProtoHTTP1}
+
+// defaultNetDialer is used when Dialer.DialContext is nil. Its dial timeout
+// comes from the context deadline Dial sets, so it needs no Timeout itself.
+var defaultNetDialer = &net.Dialer{KeepAlive: defaultKeepAlive}
+
+// Dialer opens connections to origins, directly or through a proxy, and
+// reports the protocol each one speaks. A Client owns one Dialer; it is safe
+// for concurrent use as long as its fields are not changed after the first
+// Dial. The zero value dials with defaults.
+type Dialer struct {
+	// DialContext opens every TCP connection, to origins and to proxies.
+	// Nil means a net.Dialer with 30 s TCP keep-alive. The context carries
+	// the DialTimeout deadline and the request's values (so a net.Dialer
+	// fires the httptrace DNS and Connect hooks itself).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DialTimeout bounds the TCP dial, and separately the proxy CONNECT
+	// exchange. Zero (or negative) means DefaultDialTimeout.
+	DialTimeout time.Duration
+	// TLSHandshakeTimeout bounds each TLS handshake (to the origin and to an
+	// https proxy). Zero (or negative) means DefaultTLSHandshakeTimeout.
+	TLSHandshakeTimeout time.Duration
+	// TLSConfig is cloned for every TLS handshake; its NextProtos is
+	// replaced. Nil means crypto/tls defaults: system roots, verification
+	// on. Certificates are verified unless this config says otherwise.
+	TLSConfig *tls.Config
+	// HTTPSProtocols is the ALPN list offered to https origins, in order of
+	// preference: {"h2", "http/1.1"} (the default when empty), {"h2"} for
+	// HTTP/2 only, {"http/1.1"} for HTTP/1.1 only. Other values are refused.
+	HTTPSProtocols []string
+	// H2C makes http:// origins speak HTTP/2 with prior knowledge
+	// (Conn.Protocol ProtoH2C) instead of HTTP/1.1.
+	H2C bool
+}
+
+// Target is what to connect to.
+type Target struct {
+	// Scheme is "http" or "https".
+	Scheme string
+	// Addr is the origin's host:port, with an IPv6 host in brackets
+	// ("[::1]:443").
+	Addr string
+	// ServerName is the TLS server name (SNI) and the name the certificate
+	// is verified against. Empty means Dialer.TLSConfig.ServerName if set,
+	// else the host part of Addr. IP literals are verified against the
+	// certificate's IP addresses and sent without SNI.
+	ServerName string
+	// Proxy is the proxy to go through; nil dials directly. Its scheme is
+	// "http" (cleartext to the proxy) or "https" (TLS to the proxy, verified
+	// against the proxy's host); user information becomes Basic
+	// Proxy-Authorization. For proxies from the environment, set it from
+	// http.ProxyFromEnvironment.
+	Proxy *url.URL
+}
+
+// Conn is a dialed connection and what was negotiated on it.
+type Conn struct {
+	// Conn is ready to speak Protocol: a *tls.Conn when TLS to the origin or
+	// to an https proxy is in use.
+	net.Conn
+	// Protocol is ProtoHTTP1, ProtoH2 or ProtoH2C.
+	Protocol string
+	// TLS is the state of the TLS session with the origin; nil when the
+	// origin is reached over cleartext (even through an https proxy).
+	TLS *tls.ConnectionState
+	// ForwardProxy means the connection goes to an HTTP proxy that forwards
+	// each request: requests must use the absolute form
+	// ("GET http://example.com/ HTTP/1.1") and carry ProxyHeader.
+	ForwardProxy bool
+	// ProxyHeader holds the Proxy-Authorization header to add to every
+	// request when ForwardProxy is set and the proxy URL had user
+	// information; nil otherwise.
+	ProxyHeader http.Header
+}
+
+// Dial connects to t and returns a connection speaking the negotiated
+// protocol. The context bounds the whole dial (together with DialTimeout and
+// TLSHandshakeTimeout) and its values reach DialContext and httptrace hooks.
+// On error no connection is left open.
+func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
+	if d == nil {
+		d = &Dialer{}
+	}
+	if t.Scheme != "http" && t.Scheme != "https" {
+		return nil, fmt.Errorf("alpn: unsupported scheme %q for %s (want http or https)", t.Scheme, t.Addr)
+	}
+	host, err := splitAddr(t.Addr)
+	if err != nil {
+		return nil, err
+	}
+	offered := d.httpsProtocols()
+	if t.Scheme == "https" {
+		if err := checkOffered(offered); err != nil {
+			return nil, err
+		}
+	}
+	if t.Proxy != nil {
+		return d.dialViaProxy(ctx, t, host, offered)
+	}
+	raw, err := d.dialTCP(ctx, t.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if t.Scheme == "http" {
+		return &Conn{Conn: raw, Protocol: d.cleartextProtocol()}, nil
+	}
+	return d.handshakeOrigin(ctx, raw, t, host, offered)
+}
+
+// dialTCP opens a TCP connection to addr through DialContext, bounded by
+// DialTimeout through the context so that user dial functions see it too.
+func (d *Dialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, orDefault(d.DialTimeout, DefaultDialTimeout))
+	defer cancel()
+	dial := d.DialContext
+	if dial == nil {
+		dial = defaultNetDialer.DialContext
+	}
+	c, err := dial(ctx, "tcp", addr)
+	if err != nil {
+		if c != nil {
+			c.Close()
+		}
+		return nil, stepError(ctx, "dial", addr, err)
+	}
+	if c == nil {
+		return nil, stepError(ctx, "dial", addr, errors.New("DialContext returned neither a connection nor an error"))
+	}
+	return c, nil
+}
+
+func (d *Dialer) cleartextProtocol() string {
+	if d.H2C {
+		return ProtoH2C
+	}
+	return ProtoHTTP1
+}
+
+func (d *Dialer) httpsProtocols() []string {
+	if len(d.HTTPSProtocols) == 0 {
+		return defaultHTTPSProtocols
+	}
+	return d.HTTPSProtocols
+}
+
+// checkOffered refuses ALPN identifiers this package cannot map to a
+// protocol, so a typo fails loudly instead of being negotiated.
+func checkOffered(offered []string) error {
+	for i, p := range offered {
+		if p != ProtoH2 && p != ProtoHTTP1 {
+			return fmt.Errorf("alpn: unsupported https protocol %q (want %q or %q)", p, ProtoH2, ProtoHTTP1)
+		}
+		for _, q := range offered[:i] {
+			if p == q {
+				return fmt.Errorf("alpn: https protocol %q offered twice", p)
+			}
+		}
+	}
+	return nil
+}
+
+// splitAddr checks that addr is host:port and returns the host, without
+// brackets.
+func splitAddr(addr string) (string, error) {
+	for i := 0; i < len(addr); i++ {
+		// The address is written into a CONNECT request line and Host
+		// header, so it must not be able to end them.
+		if b := addr[i]; b <= ' ' || b == 0x7f {
+			return "", fmt.Errorf("alpn: invalid address %q: control character or space", addr)
+		}
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("alpn: invalid address %q: %w", addr, err)
+	}
+	if host == "" || port == "" {
+		return "", fmt.Errorf("alpn: invalid address %q: host and port are both required", addr)
+	}
+	return host, nil
+}
+
+func orDefault(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,110 @@
+package alpn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+)
+
+// ErrALPN is matched by every *ALPNError, for callers that only need to know
+// that protocol negotiation failed: errors.Is(err, alpn.ErrALPN).
+var ErrALPN = errors.New("alpn: no usable protocol negotiated")
+
+// ALPNError reports that a server did not select a protocol the Dialer can
+// use: for instance HTTP/2 only was offered and the server chose http/1.1,
+// chose nothing, or refused the handshake for want of a common protocol.
+// Retrying the same origin with the same offer fails the same way; offer
+// HTTP/1.1 as well to fall back to it.
+type ALPNError struct {
+	// Offered is the ALPN list the client sent.
+	Offered []string
+	// Selected is what the server chose; empty when it chose nothing.
+	Selected string
+	// Addr is the origin address.
+	Addr string
+	// Err is the handshake error when the server aborted the handshake
+	// (TLS alert no_application_protocol); nil when it completed.
+	Err error
+}
+
+func (e *ALPNError) Error() string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("alpn: %s refused every offered protocol %q: %v", e.Addr, e.Offered, e.Err)
+	case e.Selected == "":
+		return fmt.Sprintf("alpn: %s selected no protocol; offered %q", e.Addr, e.Offered)
+	default:
+		return fmt.Sprintf("alpn: %s selected unusable protocol %q; offered %q", e.Addr, e.Selected, e.Offered)
+	}
+}
+
+// Unwrap returns the handshake error, if any.
+func (e *ALPNError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrALPN.
+func (e *ALPNError) Is(target error) bool { return target == ErrALPN }
+
+// ProxyConnectError reports that a proxy answered CONNECT with a status
+// other than 2xx, e.g. 407 when Target.Proxy lacks valid credentials.
+type ProxyConnectError struct {
+	// Proxy is the proxy's host:port.
+	Proxy string
+	// Target is the host:port the tunnel was asked for.
+	Target string
+	// StatusCode and Status are the proxy's reply ("407",
+	// "407 Proxy Authentication Required").
+	StatusCode int
+	Status     string
+}
+
+func (e *ProxyConnectError) Error() string {
+	return fmt.Sprintf("alpn: proxy %s refused CONNECT to %s: %s", e.Proxy, e.Target, e.Status)
+}
+
+// opError is a failed dialing step. It is a net.Error so callers can test
+// Timeout without knowing which layer timed out.
+type opError struct {
+	step   string // what was being done, with its address: "dial example.com:443"
+	err    error
+	ctxErr error // the context's error when the context ended the step and err does not say so
+}
+
+// stepError wraps err, the failure of step on addr. When ctx has ended, the
+// context error is attached so errors.Is(err, ctx.Err()) holds whatever the
+// lower layer returned (a closed conn, an expired deadline).
+func stepError(ctx context.Context, step, addr string, err error) error {
+	e := &opError{step: step + " " + addr, err: err}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		e.ctxErr = cerr
+	}
+	return e
+}
+
+func (e *opError) Error() string {
+	if e.ctxErr != nil {
+		return "alpn: " + e.step + ": " + e.ctxErr.Error() + ": " + e.err.Error()
+	}
+	return "alpn: " + e.step + ": " + e.err.Error()
+}
+
+func (e *opError) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{e.ctxErr, e.err}
+	}
+	return []error{e.err}
+}
+
+// Timeout reports whether the step ran out of time: the context deadline
+// (DialTimeout, TLSHandshakeTimeout or the caller's) or a lower layer's.
+func (e *opError) Timeout() bool {
+	if e.ctxErr != nil {
+		return errors.Is(e.ctxErr, context.DeadlineExceeded)
+	}
+	var ne net.Error
+	return errors.As(e.err, &ne) && ne.Timeout()
+}
+
+// Temporary is false: a failed dial is retried by dialing again, not by
+// repeating a call on this error's connection.
+func (e *opError) Temporary() bool { return false }

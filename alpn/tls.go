@@ -1,0 +1,102 @@
+package alpn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http/httptrace"
+)
+
+// handshakeOrigin runs TLS with the origin over raw (a direct TCP connection
+// or a proxy tunnel) and maps the ALPN result to a protocol. raw is closed on
+// failure.
+func (d *Dialer) handshakeOrigin(ctx context.Context, raw net.Conn, t Target, host string, offered []string) (*Conn, error) {
+	cfg := d.tlsConfig(offered)
+	switch {
+	case t.ServerName != "":
+		cfg.ServerName = t.ServerName
+	case cfg.ServerName == "":
+		cfg.ServerName = host
+	}
+	tc, state, err := d.handshake(ctx, raw, cfg, "tls handshake with", t.Addr)
+	if err != nil {
+		if isNoApplicationProtocol(err) {
+			return nil, &ALPNError{Offered: offered, Addr: t.Addr, Err: err}
+		}
+		return nil, err
+	}
+	proto, ok := selectProtocol(state.NegotiatedProtocol, offered)
+	if !ok {
+		tc.Close()
+		return nil, &ALPNError{Offered: offered, Selected: state.NegotiatedProtocol, Addr: t.Addr}
+	}
+	return &Conn{Conn: tc, Protocol: proto, TLS: state}, nil
+}
+
+// tlsConfig clones the user's configuration for one handshake. The clone is
+// what makes concurrent dials with different server names safe.
+func (d *Dialer) tlsConfig(nextProtos []string) *tls.Config {
+	cfg := d.TLSConfig.Clone()
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
+	cfg.NextProtos = nextProtos
+	return cfg
+}
+
+// handshake runs a TLS client handshake on raw, bounded by
+// TLSHandshakeTimeout, firing the httptrace TLS hooks. raw is closed on
+// failure. step and addr name the handshake in errors.
+func (d *Dialer) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, step, addr string) (*tls.Conn, *tls.ConnectionState, error) {
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace != nil && trace.TLSHandshakeStart != nil {
+		trace.TLSHandshakeStart()
+	}
+	ctx, cancel := context.WithTimeout(ctx, orDefault(d.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout))
+	defer cancel()
+	tc := tls.Client(raw, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		if trace != nil && trace.TLSHandshakeDone != nil {
+			trace.TLSHandshakeDone(tls.ConnectionState{}, err)
+		}
+		return nil, nil, stepError(ctx, step, addr, err)
+	}
+	state := tc.ConnectionState()
+	if trace != nil && trace.TLSHandshakeDone != nil {
+		trace.TLSHandshakeDone(state, nil)
+	}
+	return tc, &state, nil
+}
+
+// selectProtocol maps the server's ALPN choice to a protocol we offered. An
+// empty choice (no ALPN from the server) means HTTP/1.1, which is only usable
+// if we were willing to speak it. crypto/tls already rejects a choice we did
+// not offer; the check here keeps that true whatever the TLS layer does.
+func selectProtocol(negotiated string, offered []string) (string, bool) {
+	want := negotiated
+	if want == "" {
+		want = ProtoHTTP1
+	}
+	if want != ProtoH2 && want != ProtoHTTP1 {
+		return "", false
+	}
+	for _, p := range offered {
+		if p == want {
+			return want, true
+		}
+	}
+	return "", false
+}
+
+// isNoApplicationProtocol reports whether the server aborted the handshake
+// with the TLS alert no_application_protocol (RFC 7301, Section 3.2): it
+// shares none of the offered protocols. crypto/tls reports a received alert
+// as a *net.OpError "remote error" around an unexported alert type, so the
+// alert is recognised by its fixed text.
+func isNoApplicationProtocol(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "remote error" && oe.Err != nil &&
+		oe.Err.Error() == "tls: no application protocol"
+}
