@@ -1,0 +1,158 @@
+package pool
+
+import (
+	"slices"
+	"time"
+)
+
+// proto is what the pool knows of an origin's protocol.
+type proto int
+
+const (
+	protoUnknown proto = iota // no conn seen yet
+	protoH1                   // the last conn dialed was not multiplexed
+	protoH2                   // the last conn dialed was multiplexed
+)
+
+// host is the per-origin set: its open conns, dials under way and the FIFO
+// of waiting requests. All fields are guarded by Pool.mu.
+type host struct {
+	key     Key
+	conns   []*pconn // every open conn, indexed by pconn.idx
+	mux     []*pconn // the multiplexed ones among conns
+	dials   []*dial  // dials under way
+	waiters waitQueue
+	free    connList // non-multiplexed conns with a free slot, most recently used first
+	idle    connList // idle conns, most recently idle first
+	proto   proto
+}
+
+func newHost(key Key) *host {
+	return &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}}
+}
+
+// pconn is the pool's record of one conn. h and onChange are set before the
+// dial starts and never change; c and mux are set, under Pool.mu, when the
+// dial succeeds. The rest is guarded by Pool.mu.
+type pconn struct {
+	h        *host
+	onChange func()
+	c        Conn // nil while dialing
+	mux      bool
+	used     bool      // a request was handed this conn before
+	dead     bool      // Err was seen non-nil: no new requests
+	removed  bool      // no longer in the pool; hooks are ignored
+	idx      int       // position in h.conns
+	idleAt   time.Time // IdleSince when it went on the idle lists
+	links    [numLists]link
+}
+
+// reserveLocked finds a conn with a free slot and reserves it, or returns
+// nil. Multiplexed conns go first, the least loaded one; then the most
+// recently used free non-multiplexed conn, in O(1).
+func (h *host) reserveLocked() *pconn {
+	if len(h.mux) > 0 {
+		if pc := h.reserveMuxLocked(); pc != nil {
+			return pc
+		}
+	}
+	for pc := h.free.head; pc != nil; pc = h.free.head {
+		// Taken off the list whether or not Reserve works: a conn that
+		// refuses has changed state, and its hook will put it back.
+		h.free.remove(pc)
+		if pc.c.Reserve() {
+			return pc
+		}
+	}
+	return nil
+}
+
+func (h *host) reserveMuxLocked() *pconn {
+	var best *pconn
+	bestLoad := 0
+	for _, pc := range h.mux {
+		if pc.dead || pc.c.Available() <= 0 {
+			continue
+		}
+		if load := pc.c.InFlight(); best == nil || load < bestLoad {
+			best, bestLoad = pc, load
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	if best.c.Reserve() {
+		return best
+	}
+	// The conn's state moved under us (a GOAWAY, new SETTINGS); any other
+	// conn that still takes a request will do.
+	for _, pc := range h.mux {
+		if pc != best && !pc.dead && pc.c.Reserve() {
+			return pc
+		}
+	}
+	return nil
+}
+
+// usableMuxLocked reports whether the origin has a multiplexed conn that
+// still takes new requests, full or not.
+func (h *host) usableMuxLocked() bool {
+	for _, pc := range h.mux {
+		if !pc.dead {
+			return true
+		}
+	}
+	return false
+}
+
+// stalledMuxLocked reports whether a usable multiplexed conn has no free
+// slot although nothing is in flight on it.
+func (h *host) stalledMuxLocked() bool {
+	for _, pc := range h.mux {
+		if !pc.dead && pc.c.InFlight() == 0 && pc.c.Available() == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// firstUndialedLocked returns the earliest waiter without a dial; the
+// caller knows there is one. Its context lends the dial its values.
+func (h *host) firstUndialedLocked() *waiter {
+	w := h.waiters.head
+	for w.dial != nil {
+		w = w.next
+	}
+	return w
+}
+
+// underLimitLocked reports whether one more dial fits in MaxConnsPerHost.
+func (h *host) underLimitLocked(maxConns int) bool {
+	return maxConns <= 0 || len(h.conns)+len(h.dials) < maxConns
+}
+
+func (h *host) addConnLocked(pc *pconn) {
+	pc.idx = len(h.conns)
+	h.conns = append(h.conns, pc)
+	if pc.mux {
+		h.mux = append(h.mux, pc)
+	}
+}
+
+func (h *host) dropConnLocked(pc *pconn) {
+	last := len(h.conns) - 1
+	h.conns[pc.idx] = h.conns[last]
+	h.conns[pc.idx].idx = pc.idx
+	h.conns[last] = nil
+	h.conns = h.conns[:last]
+	if pc.mux {
+		if i := slices.Index(h.mux, pc); i >= 0 {
+			h.mux = slices.Delete(h.mux, i, i+1)
+		}
+	}
+	h.free.remove(pc)
+}
+
+func (h *host) emptyLocked() bool {
+	return len(h.conns) == 0 && len(h.dials) == 0 && h.waiters.n == 0
+}

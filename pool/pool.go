@@ -1,0 +1,268 @@
+// Package pool keeps the connections of a client, per origin, for HTTP/1.1
+// and HTTP/2 alike. It knows nothing about protocols: a connection is either
+// multiplexed (many slots) or not (one slot), as the Conn interface says.
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// ErrClosed is returned by Get once Close has been called, and to requests
+// that were waiting when it was.
+var ErrClosed = errors.New("pool: closed")
+
+// defaultMaxIdleConnsPerHost applies when Config.MaxIdleConnsPerHost is zero.
+const defaultMaxIdleConnsPerHost = 100
+
+// Key identifies an origin: requests with equal keys may share connections.
+type Key struct {
+	Scheme string // "http" or "https"
+	Addr   string // host:port
+	Proxy  string // proxy URL, "" when direct
+	// MayMultiplex: a dial to this origin may yield a multiplexed connection
+	// (HTTP/2 is offered). While such an origin's protocol is unknown,
+	// requests coalesce on one dial.
+	MayMultiplex bool
+}
+
+// DialFunc opens one connection for key. The new conn must call onChange on
+// every state change (see Conn); it may do so before DialFunc returns, in
+// which case the pool looks at the conn once the dial is done.
+//
+// ctx carries the values (httptrace hooks, for instance) of the request
+// that caused the dial, but not its cancellation: a dial outlives a request
+// that gave up, and its conn is kept. ctx is canceled when the pool closes
+// and once DialFunc returns, so the conn must not tie its life to it.
+type DialFunc func(ctx context.Context, key Key, onChange func()) (Conn, error)
+
+// Config sets the pool's limits. The zero value of each field is usable.
+type Config struct {
+	// Dial opens connections; a nil Dial makes every dial fail.
+	Dial DialFunc
+	// MaxConnsPerHost caps dialing + active + idle conns per origin,
+	// HTTP/1.1 and HTTP/2 alike; requests above it queue in FIFO order.
+	// Zero or less means no limit.
+	MaxConnsPerHost int
+	// MaxIdleConns caps idle conns over all origins; zero or less means no limit.
+	MaxIdleConns int
+	// MaxIdleConnsPerHost caps idle conns per origin; zero or less means 100.
+	MaxIdleConnsPerHost int
+	// IdleConnTimeout closes a conn once it has been idle this long; zero or
+	// less means idle conns never expire.
+	IdleConnTimeout time.Duration
+	// StrictMaxConcurrentStreams: when every multiplexed conn of an origin is
+	// full, true waits for a slot; false dials another conn (one dial at a
+	// time, within MaxConnsPerHost).
+	StrictMaxConcurrentStreams bool
+	// Logger receives debug events (dial start/done/failed, conn
+	// added/removed/expired); nil logs nothing and costs nothing.
+	Logger *slog.Logger
+}
+
+// GotInfo describes the conn Get returned; it mirrors httptrace.GotConnInfo.
+type GotInfo struct {
+	Reused   bool          // the conn carried requests before
+	WasIdle  bool          // it had nothing in flight when taken
+	IdleTime time.Duration // how long it had been idle, when WasIdle
+}
+
+// Pool holds connections per origin and hands out slots on them.
+//
+// Locking: mu guards everything below it, all hosts, pconns (except the
+// immutable fields named there), dials and waiters. Lock order: Pool.mu, then
+// a conn's own lock (the pool calls Reserve, Available, InFlight, Err and
+// IdleSince under mu). The pool never calls RoundTrip, Release or Close while
+// holding mu, and conns call their onChange hook (which takes mu) with no
+// lock of theirs held. Work that must run unlocked (closing conns, logging,
+// releasing a slot a canceled waiter got) is collected in an after and run
+// once mu is released.
+//
+// Ownership: dial goroutines are counted in wg; Close waits for them, so no
+// goroutine of the pool outlives Close. The idle timer is a time.AfterFunc
+// armed for the earliest idle expiry; there is no janitor goroutine.
+type Pool struct {
+	cfg            Config // immutable after New
+	maxIdlePerHost int    // immutable after New
+	log            *slog.Logger
+	wg             sync.WaitGroup // dial goroutines under way
+
+	mu         sync.Mutex // guards the fields below, and all hosts, pconns, dials and waiters
+	closed     bool
+	hosts      map[Key]*host
+	idle       connList    // every idle conn, most recently idle first
+	waiting    int         // queued waiters over all hosts
+	timer      *time.Timer // idle expiry; nil until a conn first goes idle with IdleConnTimeout set
+	timerArmed bool
+	timerAt    time.Time // when the armed timer fires
+	counts     counters
+}
+
+// counters are the cumulative Stats figures; guarded by Pool.mu.
+type counters struct {
+	dials, dialErrors, reuses, expired uint64
+}
+
+// New returns a pool using cfg.
+func New(cfg Config) *Pool {
+	p := &Pool{
+		cfg:            cfg,
+		maxIdlePerHost: cfg.MaxIdleConnsPerHost,
+		log:            cfg.Logger,
+		hosts:          make(map[Key]*host),
+		idle:           connList{id: poolIdleList},
+	}
+	if p.maxIdlePerHost <= 0 {
+		p.maxIdlePerHost = defaultMaxIdleConnsPerHost
+	}
+	if p.cfg.Dial == nil {
+		p.cfg.Dial = func(context.Context, Key, func()) (Conn, error) {
+			return nil, errors.New("pool: no dial function configured")
+		}
+	}
+	return p
+}
+
+// Get returns a connection with one slot reserved for the caller, who must
+// then either call conn.RoundTrip once or conn.Release(). It waits, in FIFO
+// order per origin, for a slot, dialing when the limits allow. It returns
+// ErrClosed after Close, the dial's error when the dial it counted on
+// failed, and an error satisfying errors.Is(err, ctx.Err()) when ctx ends
+// first.
+func (p *Pool) Get(ctx context.Context, key Key) (Conn, GotInfo, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, GotInfo{}, ErrClosed
+	}
+	h := p.hosts[key]
+	if h != nil && h.waiters.head == nil {
+		if pc := h.reserveLocked(); pc != nil {
+			info := p.takeLocked(pc)
+			p.mu.Unlock()
+			return pc.c, info, nil
+		}
+	}
+	return p.waitLocked(ctx, key, h)
+}
+
+// waitLocked queues the caller and waits for a slot. It is entered with mu
+// held and releases it.
+func (p *Pool) waitLocked(ctx context.Context, key Key, h *host) (Conn, GotInfo, error) {
+	if err := ctx.Err(); err != nil {
+		p.mu.Unlock()
+		return nil, GotInfo{}, waitError(key, err)
+	}
+	if h == nil {
+		h = newHost(key)
+		p.hosts[key] = h
+	}
+	w := &waiter{ctx: ctx, ch: make(chan handoff, 1)}
+	h.waiters.push(w)
+	p.waiting++
+	var a after
+	p.pumpLocked(h, &a)
+	p.mu.Unlock()
+	a.run(p)
+
+	select {
+	case r := <-w.ch:
+		if r.err != nil {
+			return nil, GotInfo{}, r.err
+		}
+		return r.pc.c, r.info, nil
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	if w.queued {
+		h.waiters.remove(w)
+		p.waiting--
+		p.forgetIfEmptyLocked(h)
+		p.mu.Unlock()
+		return nil, GotInfo{}, waitError(key, ctx.Err())
+	}
+	p.mu.Unlock()
+	// A slot was handed over just as ctx ended; giving it back lets the conn's
+	// hook pass it on to the next waiter.
+	if r := <-w.ch; r.pc != nil {
+		r.pc.c.Release()
+	}
+	return nil, GotInfo{}, waitError(key, ctx.Err())
+}
+
+func waitError(key Key, err error) error {
+	return fmt.Errorf("pool: waiting for a connection to %s: %w", key.Addr, err)
+}
+
+// takeLocked records that pc, just reserved, goes to a caller.
+func (p *Pool) takeLocked(pc *pconn) GotInfo {
+	info := GotInfo{Reused: pc.used}
+	if pc.h.idle.contains(pc) {
+		info.WasIdle = true
+		info.IdleTime = time.Since(pc.idleAt)
+		p.unmarkIdleLocked(pc)
+	}
+	pc.used = true
+	if info.Reused {
+		p.counts.reuses++
+	}
+	return info
+}
+
+// CloseIdle closes every conn with nothing in flight.
+func (p *Pool) CloseIdle() {
+	var a after
+	p.mu.Lock()
+	for pc := p.idle.head; pc != nil; {
+		next := p.idle.next(pc)
+		p.removeConnLocked(pc, &a, "conn closed idle")
+		p.forgetIfEmptyLocked(pc.h)
+		pc = next
+	}
+	p.mu.Unlock()
+	a.run(p)
+}
+
+// Close closes all conns (requests in flight on them fail), fails waiting
+// Get calls with ErrClosed, cancels dials under way and waits for their
+// goroutines. Later Get calls return ErrClosed. Close always returns nil; a
+// conn's close error says nothing the caller can act on.
+func (p *Pool) Close() error {
+	var a after
+	var cancels []context.CancelFunc
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		for _, h := range p.hosts {
+			for w := h.waiters.head; w != nil; w = h.waiters.head {
+				h.waiters.remove(w)
+				w.ch <- handoff{err: ErrClosed}
+			}
+			for _, d := range h.dials {
+				cancels = append(cancels, d.cancel)
+			}
+			for _, pc := range h.conns {
+				pc.removed = true
+				a.close = append(a.close, pc.c)
+			}
+		}
+		clear(p.hosts)
+		p.idle = connList{id: poolIdleList}
+		p.waiting = 0
+		if p.timer != nil {
+			p.timer.Stop()
+			p.timerArmed = false
+		}
+	}
+	p.mu.Unlock()
+	for _, cancel := range cancels {
+		cancel()
+	}
+	a.run(p)
+	p.wg.Wait()
+	return nil
+}
