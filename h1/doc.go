@@ -1,2 +1,13 @@
-// Package h1 is a placeholder.
+// Package h1 speaks HTTP/1.1 over one persistent connection.
+//
+// A Conn wraps a net.Conn that someone else dialed (TCP or TLS) and carries
+// one request at a time: it writes the request (streaming its body while the
+// response may already be arriving), parses the response with a strict parser
+// of its own, and hands the connection back for reuse only once the response
+// body reached EOF. The pool drives a Conn through its slot methods (Reserve,
+// Release, Available, InFlight, Err, IdleSince) and learns about changes from
+// the onChange hook given to NewConn.
+//
+// Errors carry internal/retry marks saying how far a failed request got, so
+// the caller can decide whether replaying it is safe.
 package h1

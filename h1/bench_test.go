@@ -1,0 +1,76 @@
+package h1
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// minimalServer answers every request on its connections with a fixed small
+// response, reading nothing but the header lines.
+func minimalServer(b *testing.B, resp string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					for {
+						line, err := br.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) == 2 {
+							break
+						}
+					}
+					if _, err := io.WriteString(nc, resp); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	b.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().String()
+}
+
+func BenchmarkRoundTrip(b *testing.B) {
+	addr := minimalServer(b, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\nContent-Length: 5\r\n\r\nhello")
+	nc, err := net.Dial("tcp", addr)
+	require.NoError(b, err)
+	c := NewConn(nc, &Config{}, ConnOptions{}, nil)
+	defer c.Close()
+	req, err := http.NewRequest("GET", "http://"+addr+"/bench", nil)
+	require.NoError(b, err)
+	buf := make([]byte, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !c.Reserve() {
+			b.Fatal("slot not free")
+		}
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for err == nil {
+			_, err = resp.Body.Read(buf)
+		}
+		if err != io.EOF {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}

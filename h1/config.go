@@ -1,0 +1,78 @@
+package h1
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Config holds settings shared by all connections of a Client. Zero values
+// mean defaults. A Config must not be modified once a Conn uses it.
+type Config struct {
+	// MaxResponseHeaderBytes bounds the status line and header bytes of one
+	// response, counting 1xx responses and trailers; 0 means 1 MiB.
+	MaxResponseHeaderBytes int64
+	// ResponseHeaderTimeout bounds the wait from the end of writing the
+	// request to the end of the response header; 0 means no limit.
+	ResponseHeaderTimeout time.Duration
+	// ExpectContinueTimeout is how long a request with "Expect: 100-continue"
+	// waits for the 100 before sending its body anyway; 0 sends the body at
+	// once.
+	ExpectContinueTimeout time.Duration
+	// DisableCompression stops the connection from asking for gzip itself
+	// (and so from decompressing transparently).
+	DisableCompression bool
+	// UserAgent is sent when the request has no User-Agent header; "" means
+	// "plex/1". A request with an empty User-Agent header sends none.
+	UserAgent string
+	// Logger receives connection-level events at debug level; nil logs
+	// nothing.
+	Logger *slog.Logger
+}
+
+// ConnOptions describes one connection.
+type ConnOptions struct {
+	// TLS is copied to every response's TLS field; nil for cleartext.
+	TLS *tls.ConnectionState
+	// ForwardProxy means the peer is an HTTP proxy: requests carry the
+	// absolute-form target and ProxyHeader.
+	ForwardProxy bool
+	// ProxyHeader is added to every request when ForwardProxy is set, for
+	// example Proxy-Authorization.
+	ProxyHeader http.Header
+}
+
+const (
+	defaultMaxHeaderBytes = 1 << 20
+	defaultUserAgent      = "plex/1"
+	// bufSize is the size of the per-connection read and write buffers.
+	bufSize = 4 << 10
+	// inlineBodyMax is the largest replayable body written by the caller's
+	// goroutine before it reads the response.
+	inlineBodyMax = 64 << 10
+	// drainMax is how much of an unread response body Close reads to save the
+	// connection for reuse.
+	drainMax = 64 << 10
+	// drainTimeout bounds how long Close waits for the rest of a body.
+	drainTimeout = 50 * time.Millisecond
+	// writerGrace is how long the end of a response waits for the request
+	// body writer to finish before giving up on the connection.
+	writerGrace = 50 * time.Millisecond
+	// max1xx is how many informational responses may precede the final one.
+	max1xx = 5
+)
+
+func (cfg *Config) maxHeaderBytes() int64 {
+	if cfg.MaxResponseHeaderBytes > 0 {
+		return cfg.MaxResponseHeaderBytes
+	}
+	return defaultMaxHeaderBytes
+}
+
+func (cfg *Config) userAgent() string {
+	if cfg.UserAgent != "" {
+		return cfg.UserAgent
+	}
+	return defaultUserAgent
+}

@@ -1,0 +1,307 @@
+package h1
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+var (
+	errClosed       = errors.New("h1: connection closed")
+	errNotReusable  = errors.New("h1: connection not reusable after the last exchange")
+	errRespClose    = errors.New("h1: server asked to close the connection")
+	errReqClose     = errors.New("h1: request asked to close the connection")
+	errWriterStuck  = errors.New("h1: request body still being written after the response ended")
+	errNotReserved  = errors.New("h1: RoundTrip on a connection without a reserved slot")
+	errUpgradedConn = errors.New("h1: connection switched protocols")
+)
+
+// Conn is one HTTP/1.1 persistent connection carrying one request at a time.
+// It satisfies the pool's connection interface.
+//
+// Ownership: the goroutine inside RoundTrip owns the read side (br, parser,
+// peek) until RoundTrip returns, and then the response body's reader owns it
+// until the exchange ends. The write side (bw, wbuf, keys) belongs to
+// RoundTrip while it writes the header and, for streamed request bodies, to
+// the body writer goroutine after that, until it closes writeDone. No
+// goroutine touches the connection between exchanges.
+//
+// mu guards the fields marked below; it is held only for short,
+// non-blocking sections and never while calling onChange, the request
+// body's Close, or any other code outside this package. It is the only
+// lock; a body's own mutex is never held while taking it.
+type Conn struct {
+	nc       net.Conn
+	cfg      *Config
+	opts     ConnOptions
+	onChange func()
+	ctxDone  func() // c.abortForContext, bound once so AfterFunc costs no closure
+
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	wbuf    []byte // owned with bw: scratch for reading request bodies
+	parser  headParser
+	keys    []string // scratch for sorting header keys
+	cw      countingWriter
+	peek    idleProbe
+	written atomic.Int64 // request bytes written in the current exchange
+
+	writers sync.WaitGroup // the body writer goroutine, if any
+
+	mu             sync.Mutex
+	err            error           // guarded by mu; non-nil once no new request may start
+	netClosed      bool            // guarded by mu; nc.Close was called
+	closeErr       error           // guarded by mu; result of nc.Close
+	reserved       bool            // guarded by mu; the slot is taken (Reserve until the exchange ends)
+	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
+	used           bool            // guarded by mu; an exchange completed and the conn was kept
+	idleSince      time.Time       // guarded by mu
+	reqBody        io.Closer       // guarded by mu; request body not yet closed
+	ctx            context.Context // guarded by mu; of the exchange under way
+	ctxErr         error           // guarded by mu; the context error that aborted the exchange
+	stopCtx        func() bool     // guarded by mu; unregisters the AfterFunc
+	keepAlive      bool            // guarded by mu; neither side asked to close
+	awaitingHeader bool            // guarded by mu; the final response header is not read yet
+	headerTimer    bool            // guarded by mu; a read deadline for the header is armed
+	writeDone      chan struct{}   // guarded by mu; closed when the body writer ends
+	writeErr       error           // guarded by mu; the body writer's network error
+	bodyErr        error           // guarded by mu; the request body's Read or length failed
+}
+
+// countingWriter counts request bytes on their way to the net.Conn, so an
+// error can say whether anything reached the wire.
+type countingWriter struct{ c *Conn }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	n, err := w.c.nc.Write(p)
+	w.c.written.Add(int64(n))
+	return n, err
+}
+
+// NewConn wraps nc, which must be a freshly dialed connection (after any TLS
+// handshake). cfg may be nil for defaults and is shared, not copied.
+// onChange is called, with no lock held, whenever the slot frees or the
+// connection dies; it may be called more than once per event.
+func NewConn(nc net.Conn, cfg *Config, opts ConnOptions, onChange func()) *Conn {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	if onChange == nil {
+		onChange = func() {}
+	}
+	c := &Conn{nc: nc, cfg: cfg, opts: opts, onChange: onChange, idleSince: time.Now()}
+	c.ctxDone = c.abortForContext
+	c.cw.c = c
+	c.br = bufio.NewReaderSize(nc, bufSize)
+	c.bw = bufio.NewWriterSize(&c.cw, bufSize)
+	c.peek.init(nc)
+	return c
+}
+
+// Reserve takes the connection's single slot if it is free and usable.
+func (c *Conn) Reserve() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil || c.reserved {
+		return false
+	}
+	c.reserved = true
+	c.idleSince = time.Time{}
+	return true
+}
+
+// Release gives back a slot taken by Reserve that RoundTrip never used.
+func (c *Conn) Release() {
+	c.mu.Lock()
+	if !c.reserved || c.active {
+		c.mu.Unlock()
+		return
+	}
+	c.reserved = false
+	c.idleSince = time.Now()
+	c.mu.Unlock()
+	c.onChange()
+}
+
+// Available is 1 when a request may start now, else 0.
+func (c *Conn) Available() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil || c.reserved {
+		return 0
+	}
+	return 1
+}
+
+// InFlight is 1 while the slot is reserved or an exchange is under way.
+func (c *Conn) InFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reserved {
+		return 1
+	}
+	return 0
+}
+
+// NetConn returns the connection's net.Conn, for httptrace.GotConnInfo and
+// diagnostics. Reading or writing it directly corrupts the exchange.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Multiplexed is false: HTTP/1.1 carries one request at a time.
+func (c *Conn) Multiplexed() bool { return false }
+
+// Err is non-nil once the connection takes no new request: closed, broken,
+// or told to close by either side.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// IdleSince is when the slot last freed; the zero time while it is taken.
+func (c *Conn) IdleSince() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.idleSince
+}
+
+// Close closes the connection. An exchange under way fails; Close waits for
+// the request body writer to end. Later calls do nothing more.
+func (c *Conn) Close() error {
+	c.closeNet(errClosed)
+	c.writers.Wait()
+	c.onChange()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeErr
+}
+
+// closeNet closes the net.Conn and the request body of the exchange under
+// way (waking a body writer blocked in its Read), recording why the
+// connection is done. It does not wait and does not call onChange.
+func (c *Conn) closeNet(reason error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = reason
+	}
+	already := c.netClosed
+	c.netClosed = true
+	rb := c.reqBody
+	c.reqBody = nil
+	c.mu.Unlock()
+	if !already {
+		err := c.nc.Close()
+		c.mu.Lock()
+		c.closeErr = err
+		c.mu.Unlock()
+		if l := c.cfg.Logger; l != nil {
+			l.Debug("h1: connection closed", "remote", c.nc.RemoteAddr(), "reason", reason)
+		}
+	}
+	if rb != nil {
+		rb.Close()
+	}
+}
+
+// closeReqBody closes the request body if nobody has yet.
+func (c *Conn) closeReqBody() {
+	c.mu.Lock()
+	rb := c.reqBody
+	c.reqBody = nil
+	c.mu.Unlock()
+	if rb != nil {
+		rb.Close()
+	}
+}
+
+// abortForContext runs (through context.AfterFunc) when the request's
+// context ends: closing the connection is the one way to wake a read or
+// write blocked on it.
+func (c *Conn) abortForContext() {
+	c.mu.Lock()
+	var err error
+	if c.ctx != nil {
+		err = c.ctx.Err()
+		c.ctxErr = err
+	}
+	c.mu.Unlock()
+	c.closeNet(fmt.Errorf("h1: connection closed: request %w", err))
+}
+
+// ctxWrap returns err, or an error wrapping the request's context error when
+// that is why the I/O failed.
+func (c *Conn) ctxWrap(phase string, err error) error {
+	c.mu.Lock()
+	ctxErr, ctx := c.ctxErr, c.ctx
+	c.mu.Unlock()
+	if ctxErr == nil && ctx != nil {
+		ctxErr = ctx.Err()
+	}
+	if ctxErr != nil {
+		return ctxError("h1: "+phase, ctxErr)
+	}
+	return err
+}
+
+// exchangeDone ends the exchange under way: it unregisters the context
+// callback, waits for the body writer, closes the request body and frees
+// the slot, keeping the connection only if reusable and nothing else
+// spoiled it.
+func (c *Conn) exchangeDone(reusable bool) {
+	c.mu.Lock()
+	stop, done := c.stopCtx, c.writeDone
+	c.stopCtx = nil
+	c.mu.Unlock()
+	if stop != nil && !stop() {
+		reusable = false // the context fired and is closing the connection
+	}
+	if done != nil {
+		select {
+		case <-done:
+		default:
+			t := time.NewTimer(writerGrace)
+			select {
+			case <-done:
+			case <-t.C:
+				reusable = false
+				c.closeNet(errWriterStuck)
+				<-done
+			}
+			t.Stop()
+		}
+	}
+	c.closeReqBody()
+
+	c.mu.Lock()
+	if c.writeErr != nil || c.bodyErr != nil || !c.keepAlive || c.netClosed {
+		reusable = false
+	}
+	c.active = false
+	c.reserved = false
+	c.writeDone = nil
+	c.ctx = nil
+	c.ctxErr = nil
+	c.headerTimer = false
+	c.awaitingHeader = false
+	closeNow := false
+	if reusable && c.err == nil {
+		c.used = true
+		c.idleSince = time.Now()
+	} else {
+		if c.err == nil {
+			c.err = errNotReusable
+		}
+		closeNow = !c.netClosed
+	}
+	c.mu.Unlock()
+	if closeNow {
+		c.closeNet(errNotReusable)
+	}
+	c.onChange()
+}

@@ -1,0 +1,100 @@
+package h1
+
+import (
+	"net/http"
+	"net/textproto"
+	"strconv"
+)
+
+// tokenByte marks the bytes allowed in an RFC 9110 token (header names,
+// methods, transfer codings).
+var tokenByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !tokenByte[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// validValueByte reports whether c may appear in a field value: visible
+// ASCII, space, horizontal tab and obs-text.
+func validValueByte(c byte) bool {
+	return c >= 0x20 && c != 0x7f || c == '\t'
+}
+
+// commonKeys interns the canonical names of headers servers commonly send, so
+// parsing them costs no allocation.
+var commonKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{
+		"Accept-Ranges", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
+		"Access-Control-Allow-Methods", "Access-Control-Allow-Origin",
+		"Access-Control-Expose-Headers", "Access-Control-Max-Age", "Age", "Allow",
+		"Alt-Svc", "Cache-Control", "Connection", "Content-Disposition",
+		"Content-Encoding", "Content-Language", "Content-Length", "Content-Location",
+		"Content-Range", "Content-Security-Policy", "Content-Type", "Date", "ETag",
+		"Expires", "Keep-Alive", "Last-Modified", "Link", "Location", "Pragma",
+		"Proxy-Authenticate", "Proxy-Connection", "Referrer-Policy", "Retry-After",
+		"Server", "Server-Timing", "Set-Cookie", "Strict-Transport-Security", "Trailer",
+		"Transfer-Encoding", "Upgrade", "Vary", "Via", "Warning", "WWW-Authenticate",
+		"X-Cache", "X-Content-Type-Options", "X-Frame-Options", "X-Powered-By",
+		"X-Request-Id", "X-Xss-Protection", "Grpc-Status", "Grpc-Message",
+	} {
+		c := textproto.CanonicalMIMEHeaderKey(k)
+		m[c] = c
+	}
+	return m
+}()
+
+// canonicalizeInPlace rewrites a token header name into its canonical form
+// ("content-type" -> "Content-Type"), the form net/http uses as map key.
+func canonicalizeInPlace(name []byte) {
+	upper := true
+	for i, c := range name {
+		switch {
+		case upper && 'a' <= c && c <= 'z':
+			name[i] = c - ('a' - 'A')
+		case !upper && 'A' <= c && c <= 'Z':
+			name[i] = c + ('a' - 'A')
+		}
+		upper = c == '-'
+	}
+}
+
+// statusStrings holds "200 OK" and friends so a standard status line costs no
+// allocation.
+var statusStrings = func() (t [600]string) {
+	for code := 100; code < len(t); code++ {
+		if text := http.StatusText(code); text != "" {
+			t[code] = strconv.Itoa(code) + " " + text
+		}
+	}
+	return t
+}()
+
+// statusString is the Response.Status for a status line's code and the raw
+// bytes after the version ("200 OK").
+func statusString(code int, raw []byte) string {
+	if code < len(statusStrings) && statusStrings[code] == string(raw) {
+		return statusStrings[code]
+	}
+	return string(raw)
+}

@@ -1,0 +1,175 @@
+package h1
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+)
+
+// chunkBufSize is how much of a streamed request body goes into one chunk.
+const chunkBufSize = 8 << 10
+
+// writeBody copies the request body into bw with the framing pl chose.
+// bodyErr reports a body that failed to read or did not match its
+// ContentLength; netErr a failed write. flushEach sends every piece as soon
+// as the body yields it, for bodies that trickle (pipes, streams).
+func (c *Conn) writeBody(req *http.Request, pl *plan, flushEach bool) (bodyErr, netErr error) {
+	if pl.chunked {
+		return c.writeChunked(req, pl, flushEach)
+	}
+	bw := c.bw
+	var copied int64
+	for copied < pl.length {
+		if bw.Available() == 0 {
+			if err := bw.Flush(); err != nil {
+				return nil, err
+			}
+		}
+		buf := bw.AvailableBuffer()[:min(int64(bw.Available()), pl.length-copied)]
+		n, err := req.Body.Read(buf)
+		copied += int64(n)
+		bw.Write(buf[:n])
+		if err == io.EOF && copied < pl.length {
+			return fmt.Errorf("h1: request body ended after %d of %d bytes (ContentLength)", copied, pl.length), nil
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("h1: reading request body: %w", err), nil
+		}
+		if flushEach && n > 0 {
+			if err := bw.Flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// A body longer than declared would be cut short on the wire; report it
+	// as net/http does rather than send a truncated request silently.
+	one := c.scratch()[:1]
+	for {
+		n, err := req.Body.Read(one)
+		if n > 0 {
+			return fmt.Errorf("h1: request body longer than its ContentLength %d", pl.length), nil
+		}
+		if err == io.EOF {
+			return nil, nil
+		}
+		if err != nil {
+			return fmt.Errorf("h1: reading request body: %w", err), nil
+		}
+	}
+}
+
+func (c *Conn) writeChunked(req *http.Request, pl *plan, flushEach bool) (bodyErr, netErr error) {
+	bw := c.bw
+	buf := c.scratch()
+	for {
+		n, err := req.Body.Read(buf)
+		if n > 0 {
+			bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(n), 16))
+			bw.WriteString("\r\n")
+			bw.Write(buf[:n])
+			if _, werr := bw.WriteString("\r\n"); werr != nil {
+				return nil, werr
+			}
+			if flushEach {
+				if werr := bw.Flush(); werr != nil {
+					return nil, werr
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("h1: reading request body: %w", err), nil
+		}
+	}
+	bw.WriteString("0\r\n")
+	if pl.trailer {
+		if err := validHeader(req.Trailer, "trailer"); err != nil {
+			return err, nil
+		}
+		for _, k := range c.sortedKeys(req.Trailer) {
+			for _, v := range req.Trailer[k] {
+				c.field(k, strings.TrimSpace(v))
+			}
+		}
+	}
+	_, err := bw.WriteString("\r\n")
+	return nil, err
+}
+
+// scratch is the body writer's buffer, allocated on first use.
+func (c *Conn) scratch() []byte {
+	if c.wbuf == nil {
+		c.wbuf = make([]byte, chunkBufSize)
+	}
+	return c.wbuf
+}
+
+// sendBody writes the request body: small replayable bodies inline, on the
+// caller's goroutine (one flush with the header); everything else from a
+// goroutine, so the response can be read while the body is still going out.
+func (c *Conn) sendBody(req *http.Request, pl *plan, trace *httptrace.ClientTrace) (inlineErr error) {
+	if req.GetBody != nil && pl.length > 0 && pl.length <= inlineBodyMax {
+		bodyErr, netErr := c.writeBody(req, pl, false)
+		if bodyErr == nil && netErr == nil {
+			netErr = c.bw.Flush()
+		}
+		c.wroteRequest(bodyErr, netErr, trace)
+		if bodyErr != nil {
+			return bodyErr
+		}
+		return nil
+	}
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.writeDone = done
+	c.mu.Unlock()
+	c.writers.Add(1)
+	go c.bodyWriter(req, *pl, trace, done)
+	return nil
+}
+
+// bodyWriter streams the body; it owns bw until it closes done.
+func (c *Conn) bodyWriter(req *http.Request, pl plan, trace *httptrace.ClientTrace, done chan struct{}) {
+	defer c.writers.Done()
+	defer close(done)
+	var bodyErr error
+	netErr := c.bw.Flush()
+	if netErr == nil {
+		bodyErr, netErr = c.writeBody(req, &pl, true)
+		if bodyErr == nil && netErr == nil {
+			netErr = c.bw.Flush()
+		}
+	}
+	c.wroteRequest(bodyErr, netErr, trace)
+}
+
+// wroteRequest records how writing the request ended and starts the
+// response header timer. A body that failed leaves the server waiting for
+// bytes that will never come, so the connection is closed to end the
+// exchange.
+func (c *Conn) wroteRequest(bodyErr, netErr error, trace *httptrace.ClientTrace) {
+	c.mu.Lock()
+	c.bodyErr = bodyErr
+	c.writeErr = netErr
+	if bodyErr == nil && netErr == nil {
+		c.armHeaderTimerLocked()
+	}
+	c.mu.Unlock()
+	if bodyErr != nil {
+		c.closeNet(bodyErr)
+	} else {
+		c.closeReqBody()
+	}
+	if trace != nil && trace.WroteRequest != nil {
+		err := bodyErr
+		if err == nil {
+			err = netErr
+		}
+		trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
+	}
+}

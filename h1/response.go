@@ -1,0 +1,209 @@
+package h1
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+var timeZero time.Time
+
+var protos = [2]string{"HTTP/1.0", "HTTP/1.1"}
+
+// ReadResponse parses one response (status line, header and body framing)
+// from r for req, which may be nil (then a GET is assumed). A 1xx response
+// is returned as it is, without body. maxHeaderBytes bounds the status line,
+// header and trailer bytes; 0 or less means 1 MiB. The body reads from r,
+// reports a truncated body as an error wrapping io.ErrUnexpectedEOF, and
+// fills resp.Trailer at EOF.
+func ReadResponse(r *bufio.Reader, req *http.Request, maxHeaderBytes int64) (*http.Response, error) {
+	if maxHeaderBytes <= 0 {
+		maxHeaderBytes = defaultMaxHeaderBytes
+	}
+	b := &body{br: r, budget: maxHeaderBytes}
+	resp, kind, n, err := parseResponse(r, &headParser{}, &b.budget, req)
+	if err == io.EOF {
+		err = readErr("reading response header", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.setup(resp, kind, n, &headParser{})
+	return resp, nil
+}
+
+// parseResponse reads a status line and header and decides the body
+// framing. A clean io.EOF means not a single byte was there.
+func parseResponse(br *bufio.Reader, p *headParser, budget *int64, req *http.Request) (*http.Response, bodyKind, int64, error) {
+	sl, err := p.parseStatusLine(br, budget)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if err := p.readFields(br, budget); err != nil {
+		return nil, 0, 0, readErr("reading response header", err)
+	}
+	resp := &http.Response{
+		Status:     sl.status,
+		StatusCode: sl.code,
+		Proto:      protos[sl.minor],
+		ProtoMajor: 1,
+		ProtoMinor: sl.minor,
+		Header:     p.header(),
+		Request:    req,
+	}
+	method := http.MethodGet
+	if req != nil && req.Method != "" {
+		method = req.Method
+	}
+	kind, n, err := frame(resp, method)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return resp, kind, n, nil
+}
+
+// setup makes b the body of resp.
+func (b *body) setup(resp *http.Response, kind bodyKind, n int64, p *headParser) {
+	if kind == bodyNone {
+		resp.Body = http.NoBody
+		return
+	}
+	b.resp, b.kind, b.left = resp, kind, n
+	if kind == bodyChunked {
+		b.cr = chunkedReader{br: b.br, p: p, budget: &b.budget}
+	}
+	resp.Body = b
+}
+
+// exchange is the state of one RoundTrip on the caller's goroutine.
+type exchange struct {
+	req     *http.Request
+	trace   *httptrace.ClientTrace
+	pl      plan
+	budget  int64 // header bytes left for this response (1xx included)
+	n1xx    int
+	gotByte bool // the first response byte arrived
+}
+
+// readHead reads the next response head, firing GotFirstResponseByte
+// once.
+func (c *Conn) readHead(ex *exchange) (*http.Response, bodyKind, int64, error) {
+	if !ex.gotByte {
+		if _, err := c.br.Peek(1); err != nil {
+			return nil, 0, 0, err
+		}
+		ex.gotByte = true
+		if ex.trace != nil && ex.trace.GotFirstResponseByte != nil {
+			ex.trace.GotFirstResponseByte()
+		}
+	}
+	resp, kind, n, err := parseResponse(c.br, &c.parser, &ex.budget, ex.req)
+	if err == io.EOF {
+		err = readErr("reading response header", err)
+	}
+	return resp, kind, n, err
+}
+
+// informational handles a non-final 1xx response: it goes to the trace
+// hooks and counts against the limit.
+func (c *Conn) informational(ex *exchange, resp *http.Response) error {
+	ex.n1xx++
+	if ex.n1xx > max1xx {
+		return perr("h1: more than %d informational (1xx) responses", max1xx)
+	}
+	if ex.trace != nil && ex.trace.Got1xxResponse != nil {
+		return ex.trace.Got1xxResponse(resp.StatusCode, textproto.MIMEHeader(resp.Header))
+	}
+	return nil
+}
+
+// readFinal reads responses until a final one (or 101), passing 1xx ones to
+// the trace.
+func (c *Conn) readFinal(ex *exchange) (*http.Response, bodyKind, int64, error) {
+	for {
+		resp, kind, n, err := c.readHead(ex)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if resp.StatusCode/100 != 1 || resp.StatusCode == http.StatusSwitchingProtocols {
+			return resp, kind, n, nil
+		}
+		if err := c.informational(ex, resp); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+}
+
+// deliver finishes a final response: its body, transparent gzip, and what
+// it says about the connection's future.
+func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64) *http.Response {
+	resp.TLS = c.opts.TLS
+	c.mu.Lock()
+	c.awaitingHeader = false
+	if c.headerTimer {
+		c.headerTimer = false
+		c.nc.SetReadDeadline(timeZero)
+	}
+	if resp.Close {
+		c.keepAlive = false
+		if c.err == nil {
+			c.err = errRespClose
+		}
+	}
+	c.mu.Unlock()
+
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		c.mu.Lock()
+		stop := c.stopCtx
+		c.stopCtx = nil
+		if c.err == nil {
+			c.err = errUpgradedConn
+		}
+		c.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+		resp.Body = &upgradedBody{c: c}
+		return resp
+	}
+	if kind == bodyNone {
+		resp.Body = http.NoBody
+		c.exchangeDone(true)
+		return resp
+	}
+	b := &body{c: c, br: c.br, budget: ex.budget}
+	b.setup(resp, kind, n, &c.parser)
+	if ex.pl.gzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		resp.Body = &gzipBody{b: b}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+	}
+	return resp
+}
+
+// upgradedBody is the body of a 101 Switching Protocols response: the
+// connection itself, readable and writable. The connection is never reused;
+// closing the body closes it.
+type upgradedBody struct {
+	c      *Conn
+	closed atomic.Bool
+}
+
+func (u *upgradedBody) Read(p []byte) (int, error)  { return u.c.br.Read(p) }
+func (u *upgradedBody) Write(p []byte) (int, error) { return u.c.nc.Write(p) }
+
+func (u *upgradedBody) Close() error {
+	if !u.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	u.c.closeNet(errUpgradedConn)
+	u.c.exchangeDone(false)
+	return nil
+}
