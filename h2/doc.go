@@ -1,2 +1,23 @@
-// Package h2 is a placeholder.
+// Package h2 is plex's HTTP/2 client connection (RFC 9113).
+//
+// A ClientConn wraps one net.Conn that already speaks HTTP/2 (TLS with ALPN
+// "h2" negotiated, or cleartext with prior knowledge) and carries many
+// requests on it at once, each on its own stream. It has the method set the
+// pool expects of a connection (RoundTrip, Reserve, Release, Available,
+// InFlight, Multiplexed, Err, IdleSince, Close) and can also be used on its
+// own:
+//
+//	cc, err := h2.NewClientConn(nc, &h2.Config{}, nil, nil)
+//	if err != nil { ... }
+//	defer cc.Close()
+//	resp, err := cc.RoundTrip(req)
+//
+// Frames are read and written with golang.org/x/net/http2's Framer and header
+// blocks coded with its hpack package; none of their types appear in this
+// package's API. Protocol failures come back as StreamError, ConnectionError
+// or GoAwayError carrying the RFC 9113 error code, and every frame read or
+// written can be observed through Config.FrameTrace.
+//
+// Flow control, stream limits, GOAWAY, PING health checks and cancellation
+// follow RFC 9113; the comments at each enforcement point quote the rule.
 package h2

@@ -20,6 +20,10 @@ const (
 	// was written, or the peer said so (GOAWAY above the stream id,
 	// REFUSED_STREAM).
 	Unprocessed
+	// Invalid: the request was refused before anything was sent because it
+	// can never be sent as it is (bad header bytes, too large for the
+	// peer's limits). Retrying cannot help.
+	Invalid
 )
 
 type marked struct {

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+
+	"github.com/plexhttp/plex"
+)
+
+// loadURLs runs plex against each URL the user named.
+func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	var protos []plex.Protocol
+	switch o.proto {
+	case "auto":
+		protos = []plex.Protocol{plex.HTTP1, plex.HTTP2}
+	case "h1":
+		protos = []plex.Protocol{plex.HTTP1}
+	case "h2":
+		protos = []plex.Protocol{plex.HTTP2}
+	case "h2c":
+		protos = []plex.Protocol{plex.UnencryptedHTTP2}
+	}
+	tc := &tls.Config{InsecureSkipVerify: o.insecure} // only when the user passed -k
+	var results []result
+	for _, u := range o.urls {
+		rt, done, err := newPlex(o, tc, protos...)
+		if err != nil {
+			fmt.Fprintf(stderr, "plexbench: %v\n", err)
+			return 2
+		}
+		j := &job{name: u.String(), client: rt, url: u.String(), method: o.method, requests: o.requests,
+			duration: o.duration, concurrency: o.concurrency, timeout: o.timeout}
+		results = append(results, j.run(ctx))
+		done()
+		if ctx.Err() != nil {
+			fmt.Fprintln(stdout, "interrupted: showing what was measured so far")
+			break
+		}
+	}
+	printTable(stdout, results)
+	return exitCode(results)
+}

@@ -1,0 +1,60 @@
+package plex
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/plexhttp/plex/alpn"
+	"github.com/plexhttp/plex/h1"
+	"github.com/plexhttp/plex/h2"
+	"github.com/plexhttp/plex/pool"
+)
+
+// Both connection kinds must satisfy the pool's view of a connection.
+var (
+	_ pool.Conn = (*h1.Conn)(nil)
+	_ pool.Conn = (*h2.ClientConn)(nil)
+)
+
+// dial opens a connection for key and wraps it for the protocol it
+// negotiated. This is the one place where the ALPN result picks the
+// connection type.
+func (c *Client) dial(ctx context.Context, key pool.Key, onChange func()) (pool.Conn, error) {
+	t := alpn.Target{Scheme: key.Scheme, Addr: key.Addr}
+	if key.Proxy != "" {
+		pu, err := url.Parse(key.Proxy)
+		if err != nil {
+			return nil, fmt.Errorf("plex: proxy url %q: %w", key.Proxy, err)
+		}
+		t.Proxy = pu
+	}
+	ac, err := c.dialer.Dial(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	switch ac.Protocol {
+	case alpn.ProtoH2, alpn.ProtoH2C:
+		cc, err := h2.NewClientConn(ac.Conn, c.h2cfg, ac.TLS, onChange)
+		if err != nil {
+			ac.Conn.Close()
+			return nil, err
+		}
+		c.logDial(key, ac.Protocol)
+		return cc, nil
+	default:
+		c.logDial(key, ac.Protocol)
+		return h1.NewConn(ac.Conn, c.h1cfg, h1.ConnOptions{
+			TLS:          ac.TLS,
+			ForwardProxy: ac.ForwardProxy,
+			ProxyHeader:  ac.ProxyHeader,
+		}, onChange), nil
+	}
+}
+
+func (c *Client) logDial(key pool.Key, proto string) {
+	if c.cfg.logger != nil {
+		c.cfg.logger.Debug("plex: connected", "origin", key.Addr, "scheme", key.Scheme,
+			"proxy", key.Proxy, "protocol", proto)
+	}
+}

@@ -1,0 +1,129 @@
+package h2
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+)
+
+// errBodyClosed is returned by reads after the response body was closed.
+var errBodyClosed = errors.New("h2: read on closed response body")
+
+// responseBody is the Body of a response with content. It lives inside its
+// stream so a response costs no extra allocation.
+type responseBody struct{ cs *stream }
+
+// Read returns buffered response bytes, waiting for the next DATA frame when
+// none are buffered, and returns the stream's window credit as it goes.
+func (b *responseBody) Read(p []byte) (int, error) {
+	cs := b.cs
+	cc := cs.cc
+	cc.mu.Lock()
+	for {
+		if cs.roff < len(cs.rbuf) {
+			n := copy(p, cs.rbuf[cs.roff:])
+			cs.roff += n
+			if cs.roff == len(cs.rbuf) {
+				cs.rbuf, cs.roff = cs.rbuf[:0], 0
+			}
+			var a actions
+			a.connWU = cc.recvWin.release(n)
+			if !cs.recvEnd && !cs.closed {
+				a.streamID, a.streamWU = cs.id, cs.recv.release(n)
+			}
+			cc.mu.Unlock()
+			cc.run(&a)
+			return n, nil
+		}
+		if err := cs.readErr; err != nil {
+			if err == io.EOF && !cs.bodyClosed {
+				cs.finishBodyLocked()
+			}
+			cc.mu.Unlock()
+			return 0, err
+		}
+		if len(p) == 0 {
+			cc.mu.Unlock()
+			return 0, nil
+		}
+		cc.mu.Unlock()
+		// Woken by DATA, END_STREAM, a reset, the request context (through
+		// the stream's context hook) or the connection closing.
+		<-cs.readable
+		cc.mu.Lock()
+	}
+}
+
+// Close discards unread bytes (returning their credit to the connection)
+// and, if the response is not complete, resets the stream with CANCEL.
+func (b *responseBody) Close() error {
+	cs := b.cs
+	cc := cs.cc
+	var a actions
+	cc.mu.Lock()
+	if cs.bodyClosed {
+		cc.mu.Unlock()
+		return nil
+	}
+	if unread := len(cs.rbuf) - cs.roff; unread > 0 {
+		a.connWU = cc.recvWin.release(unread)
+	}
+	cs.rbuf, cs.roff = nil, 0
+	if cs.readErr == nil || cs.readErr == io.EOF {
+		cs.readErr = errBodyClosed
+	}
+	cc.abortStreamLocked(cs, errBodyClosed, ErrCodeCancel, true, &a)
+	cs.finishBodyLocked()
+	cc.mu.Unlock()
+	cc.run(&a)
+	return nil
+}
+
+// finishBodyLocked runs once when the application is done with the body.
+func (cs *stream) finishBodyLocked() {
+	cs.bodyClosed = true
+	if cs.stopCtx != nil {
+		cs.stopCtx()
+	}
+}
+
+// appendLocked buffers received body bytes. The buffer never holds more
+// than the stream window, so compacting before growing keeps it bounded.
+func (cs *stream) appendLocked(data []byte) {
+	if cs.roff > 0 && cap(cs.rbuf)-len(cs.rbuf) < len(data) {
+		n := copy(cs.rbuf, cs.rbuf[cs.roff:])
+		cs.rbuf, cs.roff = cs.rbuf[:n], 0
+	}
+	cs.rbuf = append(cs.rbuf, data...)
+}
+
+// gzipBody decodes a gzip response we asked for, opening the decoder on the
+// first read so a response that is never read costs nothing.
+type gzipBody struct {
+	body *responseBody
+	zr   *gzip.Reader
+	err  error
+}
+
+func (g *gzipBody) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	if g.zr == nil {
+		zr, err := gzip.NewReader(g.body)
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			g.err = err
+			return 0, err
+		}
+		g.zr = zr
+	}
+	return g.zr.Read(p)
+}
+
+func (g *gzipBody) Close() error {
+	g.err = errBodyClosed
+	return g.body.Close()
+}

@@ -1,0 +1,125 @@
+package h2
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Default values used for zero Config fields.
+//
+// Receive windows: a 1 MiB stream window lets a fast loopback download of
+// 1 MiB run without stalling on WINDOW_UPDATE round trips (credit goes back
+// at half the window), while a 16 MiB connection window caps what a server
+// can have queued for us across all streams at 16 MiB, about 1000 DATA
+// frames of 16 KiB. With x/net's 4 MiB per stream and no meaningful
+// connection cap, 80 busy streams let a server queue tens of thousands of
+// frames, which trips servers that bound their queued frames (nginx fails
+// cleartext connections past roughly 10k).
+const (
+	DefaultInitialStreamWindowSize = 1 << 20
+	DefaultInitialConnWindowSize   = 16 << 20
+	DefaultMaxReadFrameSize        = 16 << 10
+	DefaultMaxHeaderListSize       = 1 << 20
+	DefaultPingTimeout             = 15 * time.Second
+	DefaultWriteByteTimeout        = 30 * time.Second
+	DefaultUserAgent               = "plex/1"
+)
+
+const (
+	maxWindow       = 1<<31 - 1
+	minMaxFrameSize = 1 << 14
+	maxMaxFrameSize = 1<<24 - 1
+)
+
+// Config tunes a ClientConn. The zero value is usable; zero fields take the
+// Default values above. A Config must not be changed after it is passed to
+// NewClientConn.
+type Config struct {
+	// InitialStreamWindowSize is our SETTINGS_INITIAL_WINDOW_SIZE: how many
+	// response body bytes a server may send on one stream before we read
+	// them. 0 means DefaultInitialStreamWindowSize; at most 2^31-1.
+	InitialStreamWindowSize uint32
+	// InitialConnWindowSize is the connection receive window, raised with a
+	// WINDOW_UPDATE right after the preface. 0 means
+	// DefaultInitialConnWindowSize; at least 65535, at most 2^31-1.
+	InitialConnWindowSize uint32
+	// MaxReadFrameSize is our SETTINGS_MAX_FRAME_SIZE. 0 means
+	// DefaultMaxReadFrameSize; otherwise 16384..16777215.
+	MaxReadFrameSize uint32
+	// MaxHeaderListSize is our SETTINGS_MAX_HEADER_LIST_SIZE and the limit
+	// enforced on every received header block (decoded size per RFC 9113
+	// §6.5.2). 0 means DefaultMaxHeaderListSize.
+	MaxHeaderListSize uint32
+	// ReadIdleTimeout, when positive, sends a PING after this long without
+	// any frame received, to find dead connections. 0 turns it off.
+	ReadIdleTimeout time.Duration
+	// PingTimeout is how long a PING we send on our own (health check, or
+	// after resetting a stream) may go unanswered before the connection is
+	// closed. 0 means DefaultPingTimeout.
+	PingTimeout time.Duration
+	// WriteByteTimeout closes the connection when a write makes no progress
+	// for this long. 0 means DefaultWriteByteTimeout.
+	WriteByteTimeout time.Duration
+	// ResponseHeaderTimeout, when positive, bounds the wait for response
+	// headers after the request headers are written. 0 means no limit
+	// beyond the request's context.
+	ResponseHeaderTimeout time.Duration
+	// DisableCompression stops us from adding "accept-encoding: gzip" (and
+	// transparently decoding the gzip response that would follow).
+	DisableCompression bool
+	// UserAgent is sent when a request has no User-Agent header.
+	// "" means DefaultUserAgent.
+	UserAgent string
+	// FrameTrace, when set, is called for every frame read and written, on
+	// the goroutine that read or wrote it. It must be fast and must not call
+	// back into the ClientConn. nil costs nothing.
+	FrameTrace func(FrameEvent)
+	// Logger receives connection-level events at debug level. nil discards.
+	Logger *slog.Logger
+}
+
+// withDefaults returns a copy of c with zero fields defaulted, or an error
+// naming every invalid field.
+func (c *Config) withDefaults() (Config, error) {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	var errs []error
+	if out.InitialStreamWindowSize == 0 {
+		out.InitialStreamWindowSize = DefaultInitialStreamWindowSize
+	} else if out.InitialStreamWindowSize > maxWindow {
+		errs = append(errs, fmt.Errorf("h2: InitialStreamWindowSize %d exceeds %d", out.InitialStreamWindowSize, maxWindow))
+	}
+	if out.InitialConnWindowSize == 0 {
+		out.InitialConnWindowSize = DefaultInitialConnWindowSize
+	} else if out.InitialConnWindowSize < initialWindow || out.InitialConnWindowSize > maxWindow {
+		errs = append(errs, fmt.Errorf("h2: InitialConnWindowSize %d outside %d..%d", out.InitialConnWindowSize, initialWindow, maxWindow))
+	}
+	if out.MaxReadFrameSize == 0 {
+		out.MaxReadFrameSize = DefaultMaxReadFrameSize
+	} else if out.MaxReadFrameSize < minMaxFrameSize || out.MaxReadFrameSize > maxMaxFrameSize {
+		errs = append(errs, fmt.Errorf("h2: MaxReadFrameSize %d outside %d..%d", out.MaxReadFrameSize, minMaxFrameSize, maxMaxFrameSize))
+	}
+	if out.MaxHeaderListSize == 0 {
+		out.MaxHeaderListSize = DefaultMaxHeaderListSize
+	}
+	if out.ReadIdleTimeout < 0 || out.PingTimeout < 0 || out.WriteByteTimeout < 0 || out.ResponseHeaderTimeout < 0 {
+		errs = append(errs, fmt.Errorf("h2: negative timeout in Config"))
+	}
+	if out.PingTimeout == 0 {
+		out.PingTimeout = DefaultPingTimeout
+	}
+	if out.WriteByteTimeout == 0 {
+		out.WriteByteTimeout = DefaultWriteByteTimeout
+	}
+	if out.UserAgent == "" {
+		out.UserAgent = DefaultUserAgent
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return out, nil
+}

@@ -1,0 +1,149 @@
+package h2
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/net/http2"
+)
+
+// ErrCode is an HTTP/2 error code (RFC 9113 §7), as carried by RST_STREAM and
+// GOAWAY frames.
+type ErrCode uint32
+
+// The error codes defined by RFC 9113 §7.
+const (
+	ErrCodeNo                 ErrCode = 0x0
+	ErrCodeProtocol           ErrCode = 0x1
+	ErrCodeInternal           ErrCode = 0x2
+	ErrCodeFlowControl        ErrCode = 0x3
+	ErrCodeSettingsTimeout    ErrCode = 0x4
+	ErrCodeStreamClosed       ErrCode = 0x5
+	ErrCodeFrameSize          ErrCode = 0x6
+	ErrCodeRefusedStream      ErrCode = 0x7
+	ErrCodeCancel             ErrCode = 0x8
+	ErrCodeCompression        ErrCode = 0x9
+	ErrCodeConnect            ErrCode = 0xa
+	ErrCodeEnhanceYourCalm    ErrCode = 0xb
+	ErrCodeInadequateSecurity ErrCode = 0xc
+	ErrCodeHTTP11Required     ErrCode = 0xd
+)
+
+var errCodeNames = [...]string{
+	ErrCodeNo:                 "NO_ERROR",
+	ErrCodeProtocol:           "PROTOCOL_ERROR",
+	ErrCodeInternal:           "INTERNAL_ERROR",
+	ErrCodeFlowControl:        "FLOW_CONTROL_ERROR",
+	ErrCodeSettingsTimeout:    "SETTINGS_TIMEOUT",
+	ErrCodeStreamClosed:       "STREAM_CLOSED",
+	ErrCodeFrameSize:          "FRAME_SIZE_ERROR",
+	ErrCodeRefusedStream:      "REFUSED_STREAM",
+	ErrCodeCancel:             "CANCEL",
+	ErrCodeCompression:        "COMPRESSION_ERROR",
+	ErrCodeConnect:            "CONNECT_ERROR",
+	ErrCodeEnhanceYourCalm:    "ENHANCE_YOUR_CALM",
+	ErrCodeInadequateSecurity: "INADEQUATE_SECURITY",
+	ErrCodeHTTP11Required:     "HTTP_1_1_REQUIRED",
+}
+
+// String returns the RFC 9113 name of the code, or "ERR_UNKNOWN_0x1f" for a
+// code the RFC does not define.
+func (c ErrCode) String() string {
+	if int(c) < len(errCodeNames) {
+		return errCodeNames[c]
+	}
+	return fmt.Sprintf("ERR_UNKNOWN_%#x", uint32(c))
+}
+
+// StreamError reports that one stream was reset, by the peer (Remote) or by
+// us because the peer broke a rule for that stream. The connection lives on.
+type StreamError struct {
+	StreamID uint32
+	Code     ErrCode
+	Remote   bool  // the peer sent RST_STREAM
+	Cause    error // what we detected, when we reset the stream; may be nil
+}
+
+func (e StreamError) Error() string {
+	if e.Remote {
+		return fmt.Sprintf("h2: stream %d reset by peer: %v", e.StreamID, e.Code)
+	}
+	if e.Cause != nil {
+		return fmt.Sprintf("h2: stream %d reset: %v: %v", e.StreamID, e.Code, e.Cause)
+	}
+	return fmt.Sprintf("h2: stream %d reset: %v", e.StreamID, e.Code)
+}
+
+// Unwrap returns the cause of a reset we sent.
+func (e StreamError) Unwrap() error { return e.Cause }
+
+// ConnectionError reports that the connection failed with an HTTP/2 error
+// code: we detected a violation by the peer and sent GOAWAY (Remote false),
+// or the peer ended the connection with an error code (Remote true).
+type ConnectionError struct {
+	Code   ErrCode
+	Reason string
+	Remote bool
+}
+
+func (e ConnectionError) Error() string {
+	who := "connection error"
+	if e.Remote {
+		who = "connection failed by peer"
+	}
+	if e.Reason == "" {
+		return fmt.Sprintf("h2: %s: %v", who, e.Code)
+	}
+	return fmt.Sprintf("h2: %s: %v: %s", who, e.Code, e.Reason)
+}
+
+// GoAwayError reports the GOAWAY the peer sent: streams above LastStreamID
+// were not processed and may be retried elsewhere.
+type GoAwayError struct {
+	LastStreamID uint32
+	Code         ErrCode
+	DebugData    string
+}
+
+func (e GoAwayError) Error() string {
+	if e.DebugData == "" {
+		return fmt.Sprintf("h2: peer sent GOAWAY (last stream %d, %v)", e.LastStreamID, e.Code)
+	}
+	return fmt.Sprintf("h2: peer sent GOAWAY (last stream %d, %v): %q", e.LastStreamID, e.Code, e.DebugData)
+}
+
+// ErrClosed is returned for requests on, or interrupted by, a ClientConn that
+// was closed with Close.
+var ErrClosed = errors.New("h2: connection closed")
+
+// ErrShutdown is what Err returns once Shutdown started.
+var ErrShutdown = errors.New("h2: connection shutting down")
+
+// timeoutError is a net.Error whose Timeout method reports true.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string   { return e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
+
+// fromFramerError translates an error returned by the Framer's ReadFrame. It
+// reports (connection error, nil) or (nil, stream error) for HTTP/2 errors and
+// (nil, nil) when err is an I/O error to be handled as such.
+func fromFramerError(err error, detail error) (*ConnectionError, *StreamError) {
+	var ce http2.ConnectionError
+	if errors.As(err, &ce) {
+		reason := "malformed frame"
+		if detail != nil {
+			reason = detail.Error()
+		}
+		return &ConnectionError{Code: ErrCode(ce), Reason: reason}, nil
+	}
+	var se http2.StreamError
+	if errors.As(err, &se) {
+		return nil, &StreamError{StreamID: se.StreamID, Code: ErrCode(se.Code), Cause: se.Cause}
+	}
+	if errors.Is(err, http2.ErrFrameTooLarge) {
+		return &ConnectionError{Code: ErrCodeFrameSize, Reason: "frame larger than our SETTINGS_MAX_FRAME_SIZE"}, nil
+	}
+	return nil, nil
+}

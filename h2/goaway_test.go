@@ -1,0 +1,121 @@
+package h2
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/plexhttp/plex/internal/retry"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
+)
+
+func TestGoAwayFailsStreamsAboveLastID(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch1 := h.roundTrip(get(t, "https://example.com/1"))
+		id1 := h.p.WantHeaders(nil)
+		ch3 := h.roundTrip(get(t, "https://example.com/3"))
+		h.p.WantHeaders(nil)
+		h.p.WriteGoAway(id1, http2.ErrCodeNo, "bye")
+		r3 := h.result(ch3)
+		var ga GoAwayError
+		require.ErrorAs(t, r3.err, &ga)
+		require.Equal(t, GoAwayError{LastStreamID: 1, Code: ErrCodeNo, DebugData: "bye"}, ga)
+		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r3.err))
+		require.ErrorAs(t, h.cc.Err(), &ga)
+		require.Equal(t, 0, h.cc.Available())
+		require.False(t, h.cc.Reserve())
+
+		h.p.WriteHeaders(id1, false, ":status", "200")
+		h.p.WriteData(id1, true, []byte("ok"))
+		r1 := h.result(ch1)
+		require.NoError(t, r1.err)
+		body, err := io.ReadAll(r1.resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, "ok", string(body))
+		h.p.WantClosed() // closed itself once its last stream ended
+	})
+}
+
+func TestGoAwayWithoutStreamsClosesConn(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.p.WriteGoAway(0, http2.ErrCodeNo, "")
+		h.p.WantClosed()
+		r := h.result(h.roundTrip(get(t, "https://example.com/")))
+		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r.err))
+	})
+}
+
+func TestRefusedStreamIsUnprocessed(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		h.p.WriteRSTStream(id, http2.ErrCodeRefusedStream)
+		r := h.result(ch)
+		var se StreamError
+		require.ErrorAs(t, r.err, &se)
+		require.Equal(t, StreamError{StreamID: id, Code: ErrCodeRefusedStream, Remote: true}, se)
+		require.Equal(t, "h2: stream 1 reset by peer: REFUSED_STREAM", se.Error())
+		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r.err))
+		require.NoError(t, h.cc.Err())
+		h.p.WantIdle()
+	})
+}
+
+func TestRSTStreamBeforeResponseIsStreamError(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		h.p.WriteRSTStream(id, http2.ErrCodeInternal)
+		r := h.result(ch)
+		var se StreamError
+		require.ErrorAs(t, r.err, &se)
+		require.Equal(t, ErrCodeInternal, se.Code)
+		require.True(t, se.Remote)
+		require.Equal(t, retry.NoResponse, retry.ProgressOf(r.err))
+		h.p.WantIdle()
+	})
+}
+
+func TestRSTStreamDuringBodyFailsRead(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		h.p.WriteHeaders(id, false, ":status", "200")
+		h.p.WriteData(id, false, []byte("part"))
+		h.p.WriteRSTStream(id, http2.ErrCodeInternal)
+		r := h.result(ch)
+		require.NoError(t, r.err)
+		_, err := io.ReadAll(r.resp.Body)
+		var se StreamError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, ErrCodeInternal, se.Code)
+		h.p.WantIdle()
+	})
+}
+
+func TestEarlyResponseThenRSTNoErrorKeepsResponse(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 5})
+		ch := h.roundTrip(post(t, "https://example.com/", bytes.Repeat([]byte("u"), 100)))
+		id := h.p.WantHeaders(nil)
+		require.Len(t, h.p.WantData(id).Data, 5)
+		// RFC 9113 §8.1: answer early, then stop the upload.
+		h.p.WriteHeaders(id, false, ":status", "413")
+		h.p.WriteData(id, true, []byte("too big"))
+		h.p.WriteRSTStream(id, http2.ErrCodeNo)
+		r := h.result(ch)
+		require.NoError(t, r.err)
+		require.Equal(t, 413, r.resp.StatusCode)
+		body, err := io.ReadAll(r.resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, "too big", string(body))
+		h.p.WantIdle()
+		require.Equal(t, 0, h.cc.InFlight())
+	})
+}

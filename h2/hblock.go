@@ -1,0 +1,85 @@
+package h2
+
+import (
+	"fmt"
+
+	"golang.org/x/net/http2/hpack"
+)
+
+// headerBlock assembles one received header block (HEADERS plus any
+// CONTINUATION frames), decoding fragments as they arrive so no compressed
+// bytes are buffered. Owned by the reader goroutine.
+//
+// A hostile peer is bounded three ways: decoded fields past MaxHeaderListSize
+// are dropped (the stream is then reset), and both the compressed bytes and
+// the number of CONTINUATION frames of one block have hard limits that fail
+// the connection with ENHANCE_YOUR_CALM.
+type headerBlock struct {
+	dec       *hpack.Decoder
+	limit     uint32 // our MaxHeaderListSize
+	maxBytes  int    // compressed bytes per block
+	maxFrames int    // CONTINUATION frames per block
+	streamID  uint32
+	endStream bool
+	frames    int
+	bytes     int
+	size      uint32 // decoded size so far, RFC 9113 §6.5.2
+	tooLarge  bool
+	fields    []hpack.HeaderField
+}
+
+func (b *headerBlock) init(limit uint32) {
+	b.limit = limit
+	// Compressed bytes are at most about the decoded size; allow slack for
+	// table size updates and huffman-unfriendly encodings.
+	b.maxBytes = int(limit) + 64<<10
+	// Enough for a full list in minimum-size frames, far below a flood.
+	b.maxFrames = int(limit)/minMaxFrameSize + 64
+	b.dec = hpack.NewDecoder(4096, b.emit)
+	// A string must still be decoded when it is too large for the list, so
+	// the hpack table stays in step; only the compressed bound caps it.
+	b.dec.SetMaxStringLength(b.maxBytes)
+}
+
+func (b *headerBlock) start(id uint32, endStream bool) {
+	b.streamID, b.endStream = id, endStream
+	b.frames, b.bytes, b.size = 0, 0, 0
+	b.tooLarge = false
+	clear(b.fields)
+	b.fields = b.fields[:0]
+	b.dec.SetEmitEnabled(true)
+}
+
+func (b *headerBlock) emit(f hpack.HeaderField) {
+	b.size += f.Size()
+	if b.size > b.limit {
+		b.tooLarge = true
+		b.dec.SetEmitEnabled(false)
+		return
+	}
+	b.fields = append(b.fields, f)
+}
+
+// add decodes one fragment; done reports the end of the block.
+func (b *headerBlock) add(frag []byte, continuation, endHeaders bool) (done bool, err error) {
+	if continuation {
+		b.frames++
+		if b.frames > b.maxFrames {
+			return false, ConnectionError{Code: ErrCodeEnhanceYourCalm, Reason: fmt.Sprintf("header block on stream %d spans more than %d CONTINUATION frames", b.streamID, b.maxFrames)}
+		}
+	}
+	b.bytes += len(frag)
+	if b.bytes > b.maxBytes {
+		return false, ConnectionError{Code: ErrCodeEnhanceYourCalm, Reason: fmt.Sprintf("header block on stream %d exceeds %d compressed bytes", b.streamID, b.maxBytes)}
+	}
+	if _, err := b.dec.Write(frag); err != nil {
+		return false, ConnectionError{Code: ErrCodeCompression, Reason: fmt.Sprintf("decoding header block on stream %d: %v", b.streamID, err)}
+	}
+	if !endHeaders {
+		return false, nil
+	}
+	if err := b.dec.Close(); err != nil {
+		return false, ConnectionError{Code: ErrCodeCompression, Reason: fmt.Sprintf("truncated header block on stream %d: %v", b.streamID, err)}
+	}
+	return true, nil
+}

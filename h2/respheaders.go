@@ -1,0 +1,301 @@
+package h2
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/http2/hpack"
+)
+
+// max1xx bounds the informational responses accepted before the final one.
+const max1xx = 16
+
+// checkResponseFields enforces RFC 9113 §8.3 on a decoded response (or
+// trailer) block and returns the :status value.
+func checkResponseFields(fields []hpack.HeaderField, trailers bool) (status string, err error) {
+	regular := false
+	for _, f := range fields {
+		if strings.HasPrefix(f.Name, ":") {
+			if trailers {
+				return "", fmt.Errorf("pseudo-header %q in trailers", f.Name)
+			}
+			if regular {
+				return "", fmt.Errorf("pseudo-header %q after regular fields", f.Name)
+			}
+			if f.Name != ":status" {
+				return "", fmt.Errorf("unknown response pseudo-header %q", f.Name)
+			}
+			if status != "" {
+				return "", errors.New("duplicate :status")
+			}
+			status = f.Value
+			continue
+		}
+		regular = true
+		if !validLowerName(f.Name) {
+			return "", fmt.Errorf("invalid header field name %q", f.Name)
+		}
+		if !httpguts.ValidHeaderFieldValue(f.Value) {
+			return "", fmt.Errorf("invalid value for header field %q", f.Name)
+		}
+		switch f.Name {
+		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+			return "", fmt.Errorf("connection-specific header field %q", f.Name)
+		case "te":
+			if f.Value != "trailers" {
+				return "", fmt.Errorf("te header field %q", f.Value)
+			}
+		}
+	}
+	if !trailers && status == "" {
+		return "", errors.New("missing :status")
+	}
+	return status, nil
+}
+
+// validLowerName reports a valid field name without upper-case letters
+// (RFC 9113 §8.2.1).
+func validLowerName(n string) bool {
+	if !httpguts.ValidHeaderFieldName(n) {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if 'A' <= n[i] && n[i] <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+var statusLines = func() map[int]string {
+	m := make(map[int]string)
+	for c := 100; c < 600; c++ {
+		if t := http.StatusText(c); t != "" {
+			m[c] = strconv.Itoa(c) + " " + t
+		}
+	}
+	return m
+}()
+
+func parseStatus(s string) (int, bool) {
+	if len(s) != 3 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 100
+}
+
+// headerOf builds an http.Header from the regular fields, sharing one
+// backing array for the single values most fields have.
+func headerOf(fields []hpack.HeaderField) http.Header {
+	n := 0
+	for _, f := range fields {
+		if !strings.HasPrefix(f.Name, ":") {
+			n++
+		}
+	}
+	h := make(http.Header, n)
+	vals := make([]string, n)
+	for _, f := range fields {
+		if strings.HasPrefix(f.Name, ":") {
+			continue
+		}
+		k := canonHeader(f.Name)
+		if old, ok := h[k]; ok {
+			h[k] = append(old, f.Value)
+			continue
+		}
+		vals[0] = f.Value
+		h[k] = vals[:1:1]
+		vals = vals[1:]
+	}
+	return h
+}
+
+// newResponse builds the response for a final header block.
+func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bool) (*http.Response, int64, error) {
+	h := headerOf(fields)
+	resp := &http.Response{
+		StatusCode: code,
+		Proto:      "HTTP/2.0",
+		ProtoMajor: 2,
+		Header:     h,
+		Request:    cs.req,
+		TLS:        cs.cc.tlsState,
+	}
+	if line, ok := statusLines[code]; ok {
+		resp.Status = line
+	} else {
+		resp.Status = strconv.Itoa(code)
+	}
+	want := int64(-1)
+	if vv := h["Content-Length"]; len(vv) > 0 {
+		n, err := strconv.ParseUint(vv[0], 10, 63)
+		if err != nil {
+			return nil, 0, fmt.Errorf("invalid content-length %q", vv[0])
+		}
+		for _, v := range vv[1:] {
+			if v != vv[0] {
+				return nil, 0, fmt.Errorf("conflicting content-length values %q", vv)
+			}
+		}
+		want = int64(n)
+	}
+	for _, v := range h["Trailer"] {
+		for _, k := range strings.Split(v, ",") {
+			if k = textproto.TrimString(k); k != "" {
+				if resp.Trailer == nil {
+					resp.Trailer = make(http.Header)
+				}
+				resp.Trailer[canonHeader(strings.ToLower(k))] = nil
+			}
+		}
+	}
+	switch {
+	case cs.isHead:
+		resp.ContentLength = want
+		resp.Body = http.NoBody
+		return resp, -1, nil
+	case endStream:
+		if want > 0 {
+			return nil, 0, fmt.Errorf("END_STREAM on headers with content-length %d", want)
+		}
+		resp.ContentLength = 0
+		resp.Body = http.NoBody
+		return resp, -1, nil
+	}
+	resp.ContentLength = want
+	cs.body.cs = cs
+	resp.Body = &cs.body
+	if cs.addedGzip && strings.EqualFold(h.Get("Content-Encoding"), "gzip") {
+		h.Del("Content-Encoding")
+		h.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+		resp.Body = &gzipBody{body: &cs.body}
+	}
+	return resp, want, nil
+}
+
+// onHeaderBlock handles a complete header block from the reader goroutine.
+// User trace hooks run with no lock held; only this goroutine changes
+// gotFinal and num1xx, so the snapshot taken under the lock stays valid.
+func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
+	cc.mu.Lock()
+	cs, idle := cc.streamLocked(b.streamID)
+	var trailers, recvEnd bool
+	if cs != nil {
+		trailers, recvEnd = cs.gotFinal, cs.recvEnd
+	}
+	cc.mu.Unlock()
+	switch {
+	case cs == nil && idle:
+		return ConnectionError{Code: ErrCodeProtocol, Reason: fmt.Sprintf("HEADERS on idle stream %d", b.streamID)}
+	case cs == nil:
+		return nil // a stream we already closed or reset
+	case recvEnd:
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeStreamClosed, "HEADERS after END_STREAM"), ErrCodeStreamClosed, true)
+		return nil
+	case b.tooLarge:
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "response header list exceeds %d bytes", b.limit), ErrCodeProtocol, true)
+		return nil
+	}
+	status, err := checkResponseFields(b.fields, trailers)
+	if err != nil {
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "malformed response: %v", err), ErrCodeProtocol, true)
+		return nil
+	}
+	if trailers {
+		cc.onTrailers(cs, b)
+		return nil
+	}
+	code, ok := parseStatus(status)
+	if !ok {
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "malformed :status %q", status), ErrCodeProtocol, true)
+		return nil
+	}
+	if cs.num1xx == 0 && cs.trace != nil && cs.trace.GotFirstResponseByte != nil {
+		cs.trace.GotFirstResponseByte()
+	}
+	if code < 200 {
+		cc.on1xx(cs, b, code)
+		return nil
+	}
+	resp, want, err := cs.newResponse(b.fields, code, b.endStream)
+	if err != nil {
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "malformed response: %v", err), ErrCodeProtocol, true)
+		return nil
+	}
+	var a actions
+	cc.mu.Lock()
+	if cs.respErr == nil {
+		cs.gotFinal = true
+		cs.resp = resp
+		cs.wantLen = want
+		close(cs.ready)
+		if b.endStream {
+			cc.endRecvLocked(cs, &a)
+		}
+	}
+	cc.mu.Unlock()
+	cc.run(&a)
+	return nil
+}
+
+func (cc *ClientConn) onTrailers(cs *stream, b *headerBlock) {
+	if !b.endStream {
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "trailers without END_STREAM"), ErrCodeProtocol, true)
+		return
+	}
+	var a actions
+	cc.mu.Lock()
+	if !cs.closed && cs.readErr == nil {
+		if cs.resp.Trailer == nil {
+			cs.resp.Trailer = make(http.Header)
+		}
+		for _, f := range b.fields {
+			k := canonHeader(f.Name)
+			cs.resp.Trailer[k] = append(cs.resp.Trailer[k], f.Value)
+		}
+		cc.endRecvLocked(cs, &a)
+	}
+	cc.mu.Unlock()
+	cc.run(&a)
+}
+
+// on1xx handles an informational response (owned by the reader goroutine).
+func (cc *ClientConn) on1xx(cs *stream, b *headerBlock, code int) {
+	cs.num1xx++
+	switch {
+	case b.endStream || code == http.StatusSwitchingProtocols:
+		// §8.1: an informational response cannot end the stream; 101 is
+		// not allowed in HTTP/2 (§8.6).
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "invalid informational response %d", code), ErrCodeProtocol, true)
+	case cs.num1xx > max1xx:
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeCancel, "more than %d informational responses", max1xx), ErrCodeCancel, true)
+	case cs.trace != nil && cs.trace.Got1xxResponse != nil:
+		if err := cs.trace.Got1xxResponse(code, textproto.MIMEHeader(headerOf(b.fields))); err != nil {
+			cc.abortStream(cs, err, ErrCodeCancel, true)
+		}
+	}
+}
+
+// streamErr is a stream error we detected (we reset the stream).
+func (cc *ClientConn) streamErr(cs *stream, code ErrCode, format string, args ...any) error {
+	return StreamError{StreamID: cs.id, Code: code, Cause: fmt.Errorf(format, args...)}
+}
+
+// streamLocked returns the open stream id. When there is none, idle reports
+// whether id was never opened, which makes most frames on it a connection
+// error (RFC 9113 §5.1): even ids included, since push is disabled.
+func (cc *ClientConn) streamLocked(id uint32) (cs *stream, idle bool) {
+	if cs = cc.streams[id]; cs != nil {
+		return cs, false
+	}
+	return nil, id%2 == 0 || id >= cc.nextID
+}

@@ -1,0 +1,386 @@
+package h2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"time"
+
+	"github.com/plexhttp/plex/internal/retry"
+	"golang.org/x/net/http2"
+)
+
+// maxStreamID is the largest stream id (§5.1.1); a connection that used it
+// up takes no more requests.
+const maxStreamID = 1<<31 - 1
+
+// RoundTrip sends req on a new stream and returns the response once its
+// headers arrive. It uses a slot taken earlier with Reserve; without one it
+// waits for a free slot, honouring req.Context().
+//
+// The request context governs the whole exchange, body reads included: when
+// it ends, the stream is reset with CANCEL and the error wraps ctx.Err().
+// Errors carry retry marks saying how far the request got.
+func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	rh, err := cc.prepareRequest(req)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		cc.dropReservation()
+		closeRequestBody(req)
+		return nil, err
+	}
+	if err := cc.acquireSlot(ctx); err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	cs := &stream{
+		cc:        cc,
+		req:       req,
+		trace:     httptrace.ContextClientTrace(ctx),
+		isHead:    rh.method == http.MethodHead,
+		addedGzip: rh.addGzip,
+		ready:     make(chan struct{}),
+		readable:  make(chan struct{}, 1),
+		wantLen:   -1,
+	}
+	uploads := rh.hasBody || rh.hasTrailer
+	if uploads {
+		cs.sendable = make(chan struct{}, 1)
+	}
+	if rh.hasBody {
+		cs.reqBody = req.Body
+	}
+	if err := cc.openStream(cs, &rh, !uploads); err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	if ctx.Done() != nil {
+		cs.stopCtx = context.AfterFunc(ctx, func() {
+			cc.abortStream(cs, ctxError(ctx), ErrCodeCancel, true)
+		})
+	}
+	if cs.trace != nil && cs.trace.WroteHeaders != nil {
+		cs.trace.WroteHeaders()
+	}
+	switch {
+	case rh.hasBody:
+		go cs.writeBody(req.Body, rh.bodyLen)
+	case rh.hasTrailer:
+		cs.wroteRequest(cs.finishUpload())
+	default:
+		cs.wroteRequest(nil)
+	}
+	return cs.awaitResponse()
+}
+
+func ctxError(ctx context.Context) error {
+	err := context.Cause(ctx)
+	if err != ctx.Err() {
+		return fmt.Errorf("h2: request canceled: %w (%w)", ctx.Err(), err)
+	}
+	return fmt.Errorf("h2: request canceled: %w", err)
+}
+
+func closeRequestBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// dropReservation consumes the caller's reservation, if any, for a request
+// that failed before using it.
+func (cc *ClientConn) dropReservation() {
+	cc.mu.Lock()
+	if cc.slots.reserved == 0 {
+		cc.mu.Unlock()
+		return
+	}
+	cc.slots.reserved--
+	cc.slots.grant()
+	cc.noteIdleLocked()
+	cc.mu.Unlock()
+	cc.changed()
+}
+
+// acquireSlot turns the caller's reservation, or a free slot, or the first
+// slot to free up (awaitOpenSlot), into a pending slot for this request.
+func (cc *ClientConn) acquireSlot(ctx context.Context) error {
+	cc.mu.Lock()
+	if cc.err != nil {
+		err := cc.err
+		if cc.slots.reserved > 0 {
+			cc.slots.reserved--
+		}
+		cc.mu.Unlock()
+		return retry.Mark(err, retry.Unprocessed)
+	}
+	s := &cc.slots
+	if s.reserved > 0 {
+		s.reserved--
+		s.pending++
+		cc.mu.Unlock()
+		return nil
+	}
+	if len(s.waiters) == 0 && s.available() > 0 {
+		s.pending++
+		cc.idleSince = time.Time{}
+		cc.mu.Unlock()
+		return nil
+	}
+	return cc.awaitOpenSlotLocked(ctx)
+}
+
+// awaitOpenSlotLocked queues the caller for a slot, each waiter on its own
+// channel so a waiter can also watch its context. Called with mu held;
+// returns with it released.
+func (cc *ClientConn) awaitOpenSlotLocked(ctx context.Context) error {
+	w := &slotWaiter{ch: make(chan struct{})}
+	cc.slots.waiters = append(cc.slots.waiters, w)
+	cc.mu.Unlock()
+	select {
+	case <-w.ch:
+	case <-ctx.Done():
+	}
+	cc.mu.Lock()
+	if w.granted {
+		if ctx.Err() == nil {
+			cc.idleSince = time.Time{}
+			cc.mu.Unlock()
+			return nil
+		}
+		cc.slots.pending--
+		cc.slots.grant()
+	}
+	cc.slots.remove(w)
+	err := cc.err
+	cc.mu.Unlock()
+	if err == nil {
+		err = fmt.Errorf("h2: waiting for a stream slot: %w", ctxError(ctx))
+	}
+	return retry.Mark(err, retry.Unprocessed)
+}
+
+// openStream assigns the next stream id and writes the request headers,
+// both under the writer lock so ids reach the wire in increasing order
+// (§5.1.1). On failure the stream ends with the error RoundTrip returns.
+func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) error {
+	var a actions
+	w := &cc.w
+	w.begin()
+	cc.mu.Lock()
+	var err error
+	switch {
+	case cc.err != nil:
+		err = retry.Mark(cc.err, retry.Unprocessed)
+	case rh.listSize > uint64(cc.peer.maxHeaderListSize):
+		err = fmt.Errorf("h2: request header list of %d bytes exceeds the server's limit of %d", rh.listSize, cc.peer.maxHeaderListSize)
+	case cc.nextID > maxStreamID:
+		cc.err = errors.New("h2: stream ids exhausted")
+		a.changed = true
+		err = retry.Mark(cc.err, retry.Unprocessed)
+	}
+	if err != nil {
+		cc.slots.pending--
+		cc.slots.grant()
+		cc.noteIdleLocked()
+		cc.mu.Unlock()
+		_ = w.end()
+		cc.run(&a)
+		return err
+	}
+	cs.id = cc.nextID
+	cc.nextID += 2
+	cc.streams[cs.id] = cs
+	cc.slots.pending--
+	cc.slots.active++
+	cs.send = newSendWindow(cc.peer.initialWindow)
+	cs.recv = newRecvWindow(cc.cfg.InitialStreamWindowSize)
+	cs.wroteHdrs = true
+	cs.sentEnd = endStream
+	maxFrame := cc.peer.maxFrameSize
+	cc.mu.Unlock()
+
+	w.encodeHeadersLocked(rh)
+	w.writeHeaderBlockLocked(cs.id, endStream, maxFrame)
+	if err := w.end(); err != nil {
+		// The stream fails with the connection; RoundTrip reports that.
+		cc.closeWithError(writeFailure(err))
+	}
+	return nil
+}
+
+// awaitResponse waits for the final response headers or the stream's end.
+func (cs *stream) awaitResponse() (*http.Response, error) {
+	cc := cs.cc
+	if d := cc.cfg.ResponseHeaderTimeout; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-cs.ready:
+		case <-t.C:
+			cc.abortStream(cs, retry.Mark(&timeoutError{msg: "h2: timeout awaiting response headers after " + d.String()}, retry.NoResponse), ErrCodeCancel, true)
+			<-cs.ready
+		}
+		t.Stop()
+	} else {
+		<-cs.ready
+	}
+	cc.mu.Lock()
+	resp, err := cs.resp, cs.respErr
+	cc.mu.Unlock()
+	if err != nil {
+		if cs.stopCtx != nil {
+			cs.stopCtx()
+		}
+		return nil, err
+	}
+	if resp.Body == http.NoBody && cs.stopCtx != nil {
+		cs.stopCtx()
+	}
+	return resp, nil
+}
+
+func (cs *stream) wroteRequest(err error) {
+	if cs.trace != nil && cs.trace.WroteRequest != nil {
+		cs.trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
+	}
+}
+
+var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+
+// writeBody uploads the request body on its own goroutine, so the response
+// may arrive (and be read) while the upload runs. It ends when the body is
+// sent, fails, or the stream ends.
+func (cs *stream) writeBody(body io.ReadCloser, declared int64) {
+	bp := bodyBufPool.Get().(*[]byte)
+	err := cs.copyBody(body, *bp, declared)
+	bodyBufPool.Put(bp)
+	if err == nil {
+		err = cs.finishUpload()
+	}
+	if err != nil {
+		cs.cc.abortStream(cs, err, ErrCodeCancel, true)
+	}
+	cs.cc.mu.Lock()
+	owned := cs.reqBody != nil
+	cs.reqBody = nil
+	cs.cc.mu.Unlock()
+	if owned {
+		body.Close()
+	}
+	cs.wroteRequest(err)
+}
+
+func (cs *stream) copyBody(body io.Reader, buf []byte, declared int64) error {
+	var sent int64
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			sent += int64(n)
+			if declared >= 0 && sent > declared {
+				return fmt.Errorf("h2: request body longer than its ContentLength %d", declared)
+			}
+			if err := cs.sendData(buf[:n], false); err != nil {
+				return err
+			}
+		}
+		switch {
+		case rerr == io.EOF:
+			if declared >= 0 && sent != declared {
+				return fmt.Errorf("h2: request body of %d bytes, ContentLength says %d", sent, declared)
+			}
+			return nil
+		case rerr != nil:
+			return fmt.Errorf("h2: reading request body: %w", rerr)
+		}
+	}
+}
+
+// finishUpload ends the request: trailers if any, else an empty END_STREAM
+// DATA frame.
+func (cs *stream) finishUpload() error {
+	if len(cs.req.Trailer) == 0 {
+		return cs.sendData(nil, true)
+	}
+	cc := cs.cc
+	var a actions
+	w := &cc.w
+	w.begin()
+	if err := w.encodeTrailersLocked(cs.req.Trailer); err != nil {
+		_ = w.end()
+		return err
+	}
+	cc.mu.Lock()
+	if err := cs.writeErr; err != nil {
+		cc.mu.Unlock()
+		_ = w.end()
+		return err
+	}
+	cc.endSendLocked(cs, &a)
+	maxFrame := cc.peer.maxFrameSize
+	cc.mu.Unlock()
+	w.writeHeaderBlockLocked(cs.id, true, maxFrame)
+	if err := w.end(); err != nil {
+		cc.closeWithError(writeFailure(err))
+	}
+	cc.run(&a)
+	return nil
+}
+
+// sendData writes data as DATA frames within both send windows and the
+// peer's frame size, waiting for WINDOW_UPDATEs as needed. end sets
+// END_STREAM on the last frame (an empty frame when data is empty).
+func (cs *stream) sendData(data []byte, end bool) error {
+	cc := cs.cc
+	w := &cc.w
+	for first := true; first || len(data) > 0; first = false {
+		var a actions
+		w.begin()
+		cc.mu.Lock()
+		if err := cs.writeErr; err != nil {
+			cc.mu.Unlock()
+			_ = w.end()
+			return err
+		}
+		n := min(int64(len(data)), int64(cc.peer.maxFrameSize), cs.send.available(), cc.sendWin.available())
+		if n == 0 && len(data) > 0 {
+			cc.mu.Unlock()
+			_ = w.end()
+			<-cs.sendable // woken by WINDOW_UPDATE, SETTINGS or the stream's end
+			first = true
+			continue
+		}
+		cs.send.take(n)
+		cc.sendWin.take(n)
+		last := end && n == int64(len(data))
+		if last {
+			cc.endSendLocked(cs, &a)
+		}
+		cc.mu.Unlock()
+		w.noteLocked(w.fr.WriteData(cs.id, last, data[:n]))
+		if w.trace != nil {
+			w.traceWriteLocked(http2.FrameData, dataFlags(last), cs.id, uint32(n), "")
+		}
+		data = data[n:]
+		if err := w.end(); err != nil {
+			err = writeFailure(err)
+			cc.closeWithError(err)
+			return err
+		}
+		cc.run(&a)
+	}
+	return nil
+}
+
+func dataFlags(end bool) http2.Flags {
+	if end {
+		return http2.FlagDataEndStream
+	}
+	return 0
+}

@@ -1,0 +1,228 @@
+package h2
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptrace"
+
+	"github.com/plexhttp/plex/internal/retry"
+	"golang.org/x/net/http2"
+)
+
+// stream is one request/response exchange. Fields below mu-guarded are
+// guarded by cc.mu; the rest are set before the stream is shared and then
+// only read.
+//
+// State (RFC 9113 §5.1) is kept as two half-close flags plus closed: a
+// stream is open until both sides sent END_STREAM or one side reset it;
+// closed streams are removed from cc.streams and free their slot, though the
+// application may still be reading buffered body bytes.
+type stream struct {
+	cc        *ClientConn
+	req       *http.Request
+	trace     *httptrace.ClientTrace
+	isHead    bool
+	addedGzip bool
+	ready     chan struct{} // closed once resp or respErr is set
+	readable  chan struct{} // cap 1: body bytes, EOF or an error arrived
+	sendable  chan struct{} // cap 1: send window grew or writing must stop; nil without a body
+	stopCtx   func() bool   // unregisters the request-context hook; may be nil
+	body      responseBody
+	num1xx    int // informational responses so far; owned by the reader goroutine
+
+	// mu-guarded:
+	id         uint32
+	wroteHdrs  bool // request HEADERS handed to the writer
+	sentEnd    bool // we sent END_STREAM
+	recvEnd    bool // the peer sent END_STREAM
+	closed     bool // removed from cc.streams
+	gotFinal   bool // final (non-1xx) response headers received
+	resp       *http.Response
+	respErr    error
+	readErr    error // after the buffer drains: io.EOF or why the body failed
+	writeErr   error // stops the request body upload
+	bodyClosed bool  // response body closed by the application
+	reqBody    io.ReadCloser
+	rbuf       []byte // received, unread body bytes are rbuf[roff:]
+	roff       int
+	send       sendWindow
+	recv       recvWindow
+	wantLen    int64 // response content-length, -1 if unknown
+	gotLen     int64
+}
+
+// signal wakes the goroutine waiting on ch, if any, without blocking.
+func signal(ch chan struct{}) {
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// failure marks a connection-level err with how far this stream got.
+// Needs cc.mu.
+func (cs *stream) failure(err error) error {
+	switch {
+	case !cs.wroteHdrs:
+		return retry.Mark(err, retry.Unprocessed)
+	case !cs.gotFinal:
+		return retry.Mark(err, retry.NoResponse)
+	}
+	return err
+}
+
+// actions are what a state change under cc.mu requires once the lock is
+// released: frames to write, hooks to call, a connection to close.
+type actions struct {
+	rstID    uint32
+	rstCode  ErrCode
+	ping     bool
+	pingData [8]byte
+	connWU   uint32
+	streamID uint32
+	streamWU uint32
+	changed  bool
+	closeReq io.Closer
+	// closeConn, when set, closes the connection with this error.
+	closeConn error
+}
+
+// run performs a's work with no lock held.
+func (cc *ClientConn) run(a *actions) {
+	if a.rstID != 0 || a.ping || a.connWU != 0 || a.streamWU != 0 {
+		w := &cc.w
+		w.begin()
+		if a.rstID != 0 {
+			w.noteLocked(w.fr.WriteRSTStream(a.rstID, http2.ErrCode(a.rstCode)))
+			if w.trace != nil {
+				w.traceWriteLocked(http2.FrameRSTStream, 0, a.rstID, 4, codeSummary(a.rstCode))
+			}
+		}
+		if a.ping {
+			w.noteLocked(w.fr.WritePing(false, a.pingData))
+			if w.trace != nil {
+				w.traceWriteLocked(http2.FramePing, 0, 0, 8, pingSummary(a.pingData))
+			}
+		}
+		if a.streamWU != 0 {
+			w.noteLocked(w.fr.WriteWindowUpdate(a.streamID, a.streamWU))
+			if w.trace != nil {
+				w.traceWriteLocked(http2.FrameWindowUpdate, 0, a.streamID, 4, windowSummary(a.streamWU))
+			}
+		}
+		if a.connWU != 0 {
+			w.noteLocked(w.fr.WriteWindowUpdate(0, a.connWU))
+			if w.trace != nil {
+				w.traceWriteLocked(http2.FrameWindowUpdate, 0, 0, 4, windowSummary(a.connWU))
+			}
+		}
+		if err := w.end(); err != nil {
+			cc.closeWithError(writeFailure(err))
+		}
+	}
+	if a.closeReq != nil {
+		// A request body's Close may block (a pipe whose writer is busy);
+		// the stream is already finished, so nothing waits for it.
+		go a.closeReq.Close()
+	}
+	if a.closeConn != nil {
+		cc.closeWithError(a.closeConn)
+	}
+	if a.changed {
+		cc.changed()
+	}
+}
+
+// abortStreamLocked ends cs abnormally with err: RoundTrip and body reads
+// fail with it (unless the response was already complete), the upload
+// stops, and the stream closes. With sendRST it resets the stream with code
+// if it is still open.
+func (cc *ClientConn) abortStreamLocked(cs *stream, err error, code ErrCode, sendRST bool, a *actions) {
+	if !cs.gotFinal && cs.respErr == nil {
+		cs.respErr = err
+		close(cs.ready)
+	}
+	if cs.readErr == nil {
+		cs.readErr = err
+		// The body will never be read: its bytes go back to the connection.
+		if unread := len(cs.rbuf) - cs.roff; unread > 0 {
+			a.connWU += cc.recvWin.release(unread)
+		}
+		cs.rbuf, cs.roff = nil, 0
+	}
+	signal(cs.readable)
+	if cs.writeErr == nil {
+		cs.writeErr = err
+	}
+	signal(cs.sendable)
+	if cs.reqBody != nil {
+		a.closeReq = cs.reqBody
+		cs.reqBody = nil
+	}
+	if cs.closed {
+		return
+	}
+	if sendRST && !cc.closed {
+		a.rstID, a.rstCode = cs.id, code
+		cc.countResetLocked(a)
+	}
+	cc.closeStreamLocked(cs, a)
+}
+
+// closeStreamLocked removes cs from the open streams, freeing its slot.
+func (cc *ClientConn) closeStreamLocked(cs *stream, a *actions) {
+	cs.closed = true
+	delete(cc.streams, cs.id)
+	cc.slots.active--
+	cc.slots.grant()
+	cc.noteIdleLocked()
+	a.changed = true
+	if cc.slots.active == 0 {
+		if cc.drained != nil {
+			select {
+			case <-cc.drained:
+			default:
+				close(cc.drained)
+			}
+		}
+		if cc.goAway != nil && !cc.closed {
+			a.closeConn = *cc.goAway
+		}
+	}
+}
+
+// endRecvLocked handles END_STREAM from the peer.
+func (cc *ClientConn) endRecvLocked(cs *stream, a *actions) {
+	cs.recvEnd = true
+	if cs.wantLen >= 0 && cs.gotLen != cs.wantLen {
+		cc.abortStreamLocked(cs, cc.streamErr(cs, ErrCodeProtocol, "response body has %d bytes, content-length is %d", cs.gotLen, cs.wantLen), ErrCodeProtocol, true, a)
+		return
+	}
+	if cs.readErr == nil {
+		cs.readErr = io.EOF
+	}
+	signal(cs.readable)
+	if cs.sentEnd && !cs.closed {
+		cc.closeStreamLocked(cs, a)
+	}
+}
+
+// endSendLocked records that our END_STREAM is being written.
+func (cc *ClientConn) endSendLocked(cs *stream, a *actions) {
+	cs.sentEnd = true
+	if cs.recvEnd && !cs.closed {
+		cc.closeStreamLocked(cs, a)
+	}
+}
+
+// abortStream is abortStreamLocked for callers without the lock.
+func (cc *ClientConn) abortStream(cs *stream, err error, code ErrCode, sendRST bool) {
+	var a actions
+	cc.mu.Lock()
+	cc.abortStreamLocked(cs, err, code, sendRST, &a)
+	cc.mu.Unlock()
+	cc.run(&a)
+}

@@ -1,0 +1,91 @@
+package h2
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// frameWriter is the one path frames take to the wire.
+//
+// Writers from any goroutine (RoundTrip, body uploads, the reader answering
+// PING and SETTINGS, body reads returning credit) take mu, append their
+// frames to a bufio.Writer, and the last writer of a burst flushes: waiting
+// counts writers that want mu, so a writer that sees no one behind it
+// flushes, and one that sees someone waiting leaves the flush to them. Frames
+// from many streams thus leave in few syscalls without a dedicated writer
+// goroutine or a queue to allocate into.
+//
+// mu guards every field below it. Lock order: frameWriter.mu before
+// ClientConn.mu, never the reverse. The hpack encoder lives here because its
+// state must follow the order header blocks reach the wire.
+type frameWriter struct {
+	waiting atomic.Int32 // writers that want mu, including the holder
+
+	mu    sync.Mutex
+	fr    *http2.Framer // write side only; the reader goroutine owns the read side
+	bw    *bufio.Writer
+	enc   *hpack.Encoder
+	hbuf  bytes.Buffer // encoded header block
+	err   error        // sticky: once a write failed, every later one fails
+	trace func(FrameEvent)
+}
+
+// begin takes the writer. Every begin is paired with end.
+func (w *frameWriter) begin() {
+	w.waiting.Add(1)
+	w.mu.Lock()
+}
+
+// end flushes when no other writer waits, releases the writer and returns
+// the sticky write error, if any.
+func (w *frameWriter) end() error {
+	if w.waiting.Add(-1) == 0 && w.err == nil && w.bw.Buffered() > 0 {
+		w.err = w.bw.Flush()
+	}
+	err := w.err
+	w.mu.Unlock()
+	return err
+}
+
+// noteLocked records the error of one framer write.
+func (w *frameWriter) noteLocked(err error) {
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
+// timeoutWriter fails a write that makes no progress for d: each underlying
+// Write gets a fresh deadline, and a timed-out Write that moved some bytes
+// is retried.
+type timeoutWriter struct {
+	nc net.Conn
+	d  time.Duration
+}
+
+func (t timeoutWriter) Write(p []byte) (int, error) {
+	total := 0
+	for {
+		_ = t.nc.SetWriteDeadline(time.Now().Add(t.d))
+		n, err := t.nc.Write(p[total:])
+		total += n
+		if err == nil || total == len(p) {
+			return total, nil
+		}
+		var ne net.Error
+		if n > 0 && errors.As(err, &ne) && ne.Timeout() {
+			continue
+		}
+		if errors.As(err, &ne) && ne.Timeout() {
+			return total, &timeoutError{msg: "h2: write made no progress for " + t.d.String()}
+		}
+		return total, err
+	}
+}

@@ -1,0 +1,386 @@
+package plex
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/plexhttp/plex/alpn"
+	"github.com/plexhttp/plex/h1"
+	"github.com/plexhttp/plex/h2"
+	"github.com/plexhttp/plex/pool"
+)
+
+// Option configures a Client. Options are applied in order by New; a later
+// option overrides an earlier one. Invalid values are reported by New.
+type Option func(*config)
+
+// config is the plain form of every option, before it is split into the
+// per-package configs (alpn.Dialer, pool.Config, h1.Config, h2.Config).
+type config struct {
+	tlsConfig             *tls.Config
+	dialContext           func(ctx context.Context, network, addr string) (net.Conn, error)
+	dialContextSet        bool
+	protocols             []Protocol
+	timeout               time.Duration
+	dialTimeout           time.Duration
+	tlsHandshakeTimeout   time.Duration
+	responseHeaderTimeout time.Duration
+	expectContinueTimeout time.Duration
+	maxConnsPerHost       int
+	maxIdleConns          int
+	maxIdleConnsPerHost   int
+	idleConnTimeout       time.Duration
+	maxResponseHeader     int64
+	strictMaxStreams      bool
+	streamWindow          uint32
+	connWindow            uint32
+	maxReadFrameSize      uint32
+	readIdleTimeout       time.Duration
+	pingTimeout           time.Duration
+	proxy                 func(*http.Request) (*url.URL, error)
+	checkRedirect         func(req *http.Request, via []*http.Request) error
+	jar                   http.CookieJar
+	logger                *slog.Logger
+	disableCompression    bool
+	userAgent             string
+	frameTrace            func(h2.FrameEvent)
+}
+
+// Defaults, chosen for services calling services. Zero-valued window and frame
+// sizes leave the choice to the h2 package, which documents its reasoning.
+const (
+	defaultDialTimeout           = 30 * time.Second
+	defaultTLSHandshakeTimeout   = 10 * time.Second
+	defaultExpectContinueTimeout = 1 * time.Second
+	defaultMaxIdleConnsPerHost   = 100
+	defaultIdleConnTimeout       = 90 * time.Second
+	defaultMaxResponseHeader     = 1 << 20
+	defaultPingTimeout           = 15 * time.Second
+	defaultUserAgent             = "plex/1"
+)
+
+func defaultConfig() config {
+	return config{
+		protocols:             []Protocol{HTTP1, HTTP2},
+		dialTimeout:           defaultDialTimeout,
+		tlsHandshakeTimeout:   defaultTLSHandshakeTimeout,
+		expectContinueTimeout: defaultExpectContinueTimeout,
+		maxIdleConnsPerHost:   defaultMaxIdleConnsPerHost,
+		idleConnTimeout:       defaultIdleConnTimeout,
+		maxResponseHeader:     defaultMaxResponseHeader,
+		pingTimeout:           defaultPingTimeout,
+		userAgent:             defaultUserAgent,
+	}
+}
+
+// WithTLSConfig sets the TLS configuration for https origins and https
+// proxies. The Client clones it and sets NextProtos itself from the
+// configured protocols. Certificate verification stays on unless cfg turns
+// it off.
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(c *config) { c.tlsConfig = cfg }
+}
+
+// WithDialContext routes every TCP dial (to origins and to proxies) through
+// dial. TLS is layered on top by the Client.
+func WithDialContext(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *config) { c.dialContext, c.dialContextSet = dial, true }
+}
+
+// WithProtocols sets the protocols the Client may speak. The default is
+// HTTP1 and HTTP2: https origins negotiate by ALPN and http origins use
+// HTTP/1.1. Add UnencryptedHTTP2 to speak HTTP/2 with prior knowledge to
+// http:// origins.
+func WithProtocols(p ...Protocol) Option {
+	return func(c *config) { c.protocols = append([]Protocol(nil), p...) }
+}
+
+// WithTimeout bounds a whole Do call, redirects and body read included,
+// like http.Client.Timeout. Zero means no limit. RoundTrip is bounded only by
+// the request's context.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// WithDialTimeout bounds establishing a TCP connection (and a proxy tunnel).
+// The default is 30s.
+func WithDialTimeout(d time.Duration) Option {
+	return func(c *config) { c.dialTimeout = d }
+}
+
+// WithTLSHandshakeTimeout bounds the TLS handshake. The default is 10s.
+func WithTLSHandshakeTimeout(d time.Duration) Option {
+	return func(c *config) { c.tlsHandshakeTimeout = d }
+}
+
+// WithResponseHeaderTimeout bounds the wait for response headers after the
+// request was written. Zero (the default) means no limit beyond the
+// request's context.
+func WithResponseHeaderTimeout(d time.Duration) Option {
+	return func(c *config) { c.responseHeaderTimeout = d }
+}
+
+// WithExpectContinueTimeout is how long a request with "Expect:
+// 100-continue" waits for the server's 100 before sending its body anyway.
+// The default is 1s; zero sends the body at once.
+func WithExpectContinueTimeout(d time.Duration) Option {
+	return func(c *config) { c.expectContinueTimeout = d }
+}
+
+// WithMaxConnsPerHost limits the connections to one origin, counting those
+// being dialed, in use and idle, HTTP/1.1 and HTTP/2 alike. Requests beyond
+// it wait in order of arrival. Zero (the default) means no limit.
+func WithMaxConnsPerHost(n int) Option {
+	return func(c *config) { c.maxConnsPerHost = n }
+}
+
+// WithMaxIdleConns limits idle connections across all origins; the least
+// recently used are closed first. Zero (the default) means no limit.
+func WithMaxIdleConns(n int) Option {
+	return func(c *config) { c.maxIdleConns = n }
+}
+
+// WithMaxIdleConnsPerHost limits idle connections per origin. The default
+// is 100 (net/http's is 2, which makes busy services redial constantly).
+func WithMaxIdleConnsPerHost(n int) Option {
+	return func(c *config) { c.maxIdleConnsPerHost = n }
+}
+
+// WithIdleConnTimeout closes connections idle for longer than d. The
+// default is 90s; zero keeps idle connections until CloseIdleConnections.
+func WithIdleConnTimeout(d time.Duration) Option {
+	return func(c *config) { c.idleConnTimeout = d }
+}
+
+// WithMaxResponseHeaderBytes limits the size of a response's header: the
+// bytes of an HTTP/1.1 header section, or the HTTP/2 header list size we
+// announce and enforce. The default is 1 MiB.
+func WithMaxResponseHeaderBytes(n int64) Option {
+	return func(c *config) { c.maxResponseHeader = n }
+}
+
+// WithStrictMaxConcurrentStreams decides what happens when every HTTP/2
+// connection to an origin has as many streams as the server allows: true
+// waits for a free stream slot; false (the default) opens another
+// connection, within WithMaxConnsPerHost.
+func WithStrictMaxConcurrentStreams(strict bool) Option {
+	return func(c *config) { c.strictMaxStreams = strict }
+}
+
+// WithInitialStreamWindowSize sets the HTTP/2 receive window of each stream
+// (SETTINGS_INITIAL_WINDOW_SIZE), at most 2^31-1. Zero keeps the default.
+func WithInitialStreamWindowSize(n uint32) Option {
+	return func(c *config) { c.streamWindow = n }
+}
+
+// WithInitialConnWindowSize sets the HTTP/2 connection-level receive
+// window, at most 2^31-1. Zero keeps the default.
+func WithInitialConnWindowSize(n uint32) Option {
+	return func(c *config) { c.connWindow = n }
+}
+
+// WithMaxReadFrameSize sets the largest HTTP/2 frame payload we accept
+// (SETTINGS_MAX_FRAME_SIZE), 16384 to 16777215. Zero keeps the default.
+func WithMaxReadFrameSize(n uint32) Option {
+	return func(c *config) { c.maxReadFrameSize = n }
+}
+
+// WithReadIdleTimeout makes an HTTP/2 connection send a PING after d
+// without receiving a frame, and close when WithPingTimeout passes without
+// an answer. Zero (the default) turns the health check off.
+func WithReadIdleTimeout(d time.Duration) Option {
+	return func(c *config) { c.readIdleTimeout = d }
+}
+
+// WithPingTimeout is how long an HTTP/2 PING may go unanswered before the
+// connection is closed. The default is 15s.
+func WithPingTimeout(d time.Duration) Option {
+	return func(c *config) { c.pingTimeout = d }
+}
+
+// WithProxy chooses a proxy per request; a nil URL means a direct
+// connection. http:// and https:// proxies are supported: http:// origins
+// are forwarded, https:// origins tunnelled with CONNECT. To honour the
+// HTTP_PROXY, HTTPS_PROXY and NO_PROXY environment variables, pass
+// http.ProxyFromEnvironment. The default is no proxy.
+func WithProxy(proxy func(*http.Request) (*url.URL, error)) Option {
+	return func(c *config) { c.proxy = proxy }
+}
+
+// WithCheckRedirect sets Do's redirect policy, with http.Client.CheckRedirect
+// semantics. The default follows up to 10 redirects.
+func WithCheckRedirect(fn func(req *http.Request, via []*http.Request) error) Option {
+	return func(c *config) { c.checkRedirect = fn }
+}
+
+// WithJar sets the cookie jar Do uses. The default is none.
+func WithJar(jar http.CookieJar) Option {
+	return func(c *config) { c.jar = jar }
+}
+
+// WithLogger receives connection-level events (dials, protocol chosen,
+// connections closed and why) at debug level. The default logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithDisableCompression stops the Client from asking for gzip responses
+// on its own. Requests that set Accept-Encoding themselves are never
+// decompressed.
+func WithDisableCompression(disable bool) Option {
+	return func(c *config) { c.disableCompression = disable }
+}
+
+// WithUserAgent sets the User-Agent sent when a request has none. The
+// default is "plex/1".
+func WithUserAgent(ua string) Option {
+	return func(c *config) { c.userAgent = ua }
+}
+
+// WithFrameTrace calls fn for every HTTP/2 frame read or written, on every
+// connection, for conformance testing and debugging. fn runs on the
+// connection's reader or writer path: keep it fast and do not block.
+func WithFrameTrace(fn func(h2.FrameEvent)) Option {
+	return func(c *config) { c.frameTrace = fn }
+}
+
+// validate reports every invalid value at once.
+func (c *config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("plex: "+format, args...))
+	}
+	durations := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"timeout", c.timeout},
+		{"dial timeout", c.dialTimeout},
+		{"tls handshake timeout", c.tlsHandshakeTimeout},
+		{"response header timeout", c.responseHeaderTimeout},
+		{"expect continue timeout", c.expectContinueTimeout},
+		{"idle conn timeout", c.idleConnTimeout},
+		{"read idle timeout", c.readIdleTimeout},
+		{"ping timeout", c.pingTimeout},
+	}
+	for _, v := range durations {
+		if v.d < 0 {
+			bad("negative %s %v", v.name, v.d)
+		}
+	}
+	counts := []struct {
+		name string
+		n    int
+	}{
+		{"max conns per host", c.maxConnsPerHost},
+		{"max idle conns", c.maxIdleConns},
+		{"max idle conns per host", c.maxIdleConnsPerHost},
+	}
+	for _, v := range counts {
+		if v.n < 0 {
+			bad("negative %s %d", v.name, v.n)
+		}
+	}
+	if c.maxResponseHeader < 0 {
+		bad("negative max response header bytes %d", c.maxResponseHeader)
+	} else if c.maxResponseHeader > math.MaxUint32 {
+		bad("max response header bytes %d above %d", c.maxResponseHeader, uint32(math.MaxUint32))
+	}
+	if c.streamWindow > math.MaxInt32 {
+		bad("initial stream window size %d above 2^31-1", c.streamWindow)
+	}
+	if c.connWindow > math.MaxInt32 {
+		bad("initial conn window size %d above 2^31-1", c.connWindow)
+	}
+	if n := c.maxReadFrameSize; n != 0 && (n < 16384 || n > 16777215) {
+		bad("max read frame size %d outside 16384..16777215", n)
+	}
+	if c.dialContextSet && c.dialContext == nil {
+		bad("nil dial function")
+	}
+	if len(c.protocols) == 0 {
+		bad("empty protocol set")
+	}
+	for _, p := range c.protocols {
+		if p < HTTP1 || p > UnencryptedHTTP2 {
+			bad("unknown protocol %d", int(p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *config) has(p Protocol) bool {
+	for _, q := range c.protocols {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// dialer, h1Config, h2Config and poolConfig split the options into the
+// plain configs of the packages below the root.
+
+func (c *config) dialer() *alpn.Dialer {
+	d := &alpn.Dialer{
+		DialContext:         c.dialContext,
+		DialTimeout:         c.dialTimeout,
+		TLSHandshakeTimeout: c.tlsHandshakeTimeout,
+		TLSConfig:           c.tlsConfig,
+		H2C:                 c.has(UnencryptedHTTP2),
+	}
+	if c.has(HTTP2) {
+		d.HTTPSProtocols = append(d.HTTPSProtocols, alpn.ProtoH2)
+	}
+	if c.has(HTTP1) {
+		d.HTTPSProtocols = append(d.HTTPSProtocols, alpn.ProtoHTTP1)
+	}
+	return d
+}
+
+func (c *config) h1Config() *h1.Config {
+	return &h1.Config{
+		MaxResponseHeaderBytes: c.maxResponseHeader,
+		ResponseHeaderTimeout:  c.responseHeaderTimeout,
+		ExpectContinueTimeout:  c.expectContinueTimeout,
+		DisableCompression:     c.disableCompression,
+		UserAgent:              c.userAgent,
+		Logger:                 c.logger,
+	}
+}
+
+func (c *config) h2Config() *h2.Config {
+	return &h2.Config{
+		InitialStreamWindowSize: c.streamWindow,
+		InitialConnWindowSize:   c.connWindow,
+		MaxReadFrameSize:        c.maxReadFrameSize,
+		MaxHeaderListSize:       uint32(c.maxResponseHeader),
+		ReadIdleTimeout:         c.readIdleTimeout,
+		PingTimeout:             c.pingTimeout,
+		ResponseHeaderTimeout:   c.responseHeaderTimeout,
+		DisableCompression:      c.disableCompression,
+		UserAgent:               c.userAgent,
+		FrameTrace:              c.frameTrace,
+		Logger:                  c.logger,
+	}
+}
+
+func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
+	return pool.Config{
+		Dial:                       dial,
+		MaxConnsPerHost:            c.maxConnsPerHost,
+		MaxIdleConns:               c.maxIdleConns,
+		MaxIdleConnsPerHost:        c.maxIdleConnsPerHost,
+		IdleConnTimeout:            c.idleConnTimeout,
+		StrictMaxConcurrentStreams: c.strictMaxStreams,
+		Logger:                     c.logger,
+	}
+}

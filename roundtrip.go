@@ -1,0 +1,167 @@
+package plex
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+
+	"github.com/plexhttp/plex/internal/retry"
+	"github.com/plexhttp/plex/pool"
+)
+
+// maxAttempts bounds how often one request is sent again after a failure
+// that proved it safe to do so, so that a server refusing everything cannot
+// keep a request busy forever.
+const maxAttempts = 6
+
+// ErrMaybeProcessed is matched (errors.Is) by a RoundTrip error when the
+// request may have reached the server's application and was not sent again
+// because replaying it could duplicate its effect. Errors that do not match
+// it were not processed: the request was invalid, or failed before the
+// server could act on it.
+var ErrMaybeProcessed = errors.New("request may have been processed")
+
+// RoundTrip performs exactly one HTTP exchange with http.RoundTripper
+// semantics: no redirects, no cookies. The request is carried on an
+// HTTP/1.1 or HTTP/2 connection chosen for its origin, and sent again only
+// where nothing can be duplicated (see ErrMaybeProcessed).
+func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
+	if c.closed.Load() {
+		closeBody(req)
+		return nil, ErrClientClosed
+	}
+	key, err := c.route(req)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	c.requests.Add(1)
+	ctx := req.Context()
+	trace := httptrace.ContextClientTrace(ctx)
+	r := req
+	for attempt := 1; ; attempt++ {
+		if trace != nil && trace.GetConn != nil {
+			trace.GetConn(key.Addr)
+		}
+		conn, info, err := c.pool.Get(ctx, key)
+		if err != nil {
+			closeBody(r)
+			if errors.Is(err, pool.ErrClosed) {
+				return nil, ErrClientClosed
+			}
+			return nil, err
+		}
+		if trace != nil && trace.GotConn != nil {
+			trace.GotConn(httptrace.GotConnInfo{
+				Conn:     netConnOf(conn),
+				Reused:   info.Reused,
+				WasIdle:  info.WasIdle,
+				IdleTime: info.IdleTime,
+			})
+		}
+		resp, err := conn.RoundTrip(r)
+		if err == nil {
+			resp.Request = req
+			return resp, nil
+		}
+		next := c.replay(req, err, info.Reused, attempt)
+		if next == nil {
+			return nil, c.finalError(req, err)
+		}
+		c.retries.Add(1)
+		if c.cfg.logger != nil {
+			c.cfg.logger.Debug("plex: sending request again", "method", req.Method,
+				"origin", key.Addr, "attempt", attempt+1, "cause", err.Error())
+		}
+		r = next
+	}
+}
+
+// replay decides, in the one place that reads the retry markers, whether a
+// failed request may be sent again, and returns the request to send, or nil.
+func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) *http.Request {
+	if attempt >= maxAttempts || c.closed.Load() || req.Context().Err() != nil {
+		return nil
+	}
+	switch retry.ProgressOf(err) {
+	case retry.Unprocessed:
+	case retry.NoResponse:
+		// The server most likely closed a connection that had been idle
+		// just as the request went out; only a request that may be
+		// repeated can be sent again, since it may have arrived.
+		if !reused || !idempotent(req) {
+			return nil
+		}
+	default:
+		return nil
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return req
+	}
+	if req.GetBody == nil {
+		return nil
+	}
+	body, gerr := req.GetBody()
+	if gerr != nil {
+		return nil
+	}
+	r := *req
+	r.Body = body
+	return &r
+}
+
+// idempotent reports whether sending req twice has the effect of sending it
+// once (RFC 9110 §9.2.2), for the methods and headers net/http trusts.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	if _, ok := req.Header["Idempotency-Key"]; ok {
+		return true
+	}
+	_, ok := req.Header["X-Idempotency-Key"]
+	return ok
+}
+
+// finalError shapes the error RoundTrip returns: it matches the request
+// context's error when that ended the request, ErrClientClosed when Close
+// did, and ErrMaybeProcessed unless the request provably never reached the
+// server's application.
+func (c *Client) finalError(req *http.Request, err error) error {
+	if cerr := req.Context().Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w: %w", cerr, err)
+	}
+	if c.closed.Load() && !errors.Is(err, ErrClientClosed) {
+		err = fmt.Errorf("%w: %w", ErrClientClosed, err)
+	}
+	switch retry.ProgressOf(err) {
+	case retry.Unprocessed, retry.Invalid:
+		return err
+	}
+	return &maybeProcessedError{err: err}
+}
+
+type maybeProcessedError struct{ err error }
+
+func (e *maybeProcessedError) Error() string {
+	return e.err.Error() + " (" + ErrMaybeProcessed.Error() + ")"
+}
+func (e *maybeProcessedError) Unwrap() []error { return []error{e.err, ErrMaybeProcessed} }
+
+// Timeout keeps a wrapped timeout visible to callers, such as url.Error,
+// that ask the error directly rather than through errors.As.
+func (e *maybeProcessedError) Timeout() bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(e.err, &ne) && ne.Timeout()
+}
+
+// netConnOf gives the net.Conn under a pool connection for httptrace.
+func netConnOf(c pool.Conn) net.Conn {
+	if nc, ok := c.(interface{ NetConn() net.Conn }); ok {
+		return nc.NetConn()
+	}
+	return nil
+}
