@@ -74,42 +74,43 @@ func demo(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "(%s and %s), %s, %d in flight.\n\n", s.tlsURL, s.clearURL, amount(o), o.concurrency)
 
 	type row struct {
-		proto  string
+		client string
+		setup  string
 		url    string
-		client func() (http.RoundTripper, func(), error)
+		rt     func() (http.RoundTripper, func(), error)
+	}
+	plexRow := func(setup, url string, p ...plex.Protocol) row {
+		return row{"plex", setup, url, func() (http.RoundTripper, func(), error) { return newPlex(o, s.roots, p...) }}
+	}
+	netRow := func(setup, url string, h2, h2c bool) row {
+		return row{"net/http", setup, url, func() (http.RoundTripper, func(), error) {
+			tr := newNetHTTP(o, s.roots, h2, h2c)
+			return tr, tr.CloseIdleConnections, nil
+		}}
 	}
 	rows := []row{
-		{"HTTP/1.1 TLS", s.tlsURL, func() (http.RoundTripper, func(), error) {
-			return newPlex(o, s.roots, plex.HTTP1)
-		}},
-		{"HTTP/1.1 TLS", s.tlsURL, func() (http.RoundTripper, func(), error) {
-			return newNetHTTP(o, s.roots, false, false), func() {}, nil
-		}},
-		{"HTTP/1.1", s.clearURL, func() (http.RoundTripper, func(), error) {
-			return newPlex(o, s.roots, plex.HTTP1)
-		}},
-		{"HTTP/1.1", s.clearURL, func() (http.RoundTripper, func(), error) {
-			return newNetHTTP(o, s.roots, false, false), func() {}, nil
-		}},
+		plexRow("TLS, ALPN h2", s.tlsURL, plex.HTTP1, plex.HTTP2),
+		netRow("TLS, ALPN h2", s.tlsURL, true, false),
+		plexRow("TLS, HTTP/1.1 only", s.tlsURL, plex.HTTP1),
+		netRow("TLS, HTTP/1.1 only", s.tlsURL, false, false),
+		plexRow("cleartext h2c", s.clearURL, plex.UnencryptedHTTP2),
+		netRow("cleartext h2c", s.clearURL, false, true),
+		plexRow("cleartext HTTP/1.1", s.clearURL, plex.HTTP1),
+		netRow("cleartext HTTP/1.1", s.clearURL, false, false),
 	}
 	var results []result
-	for i, r := range rows {
-		rt, done, err := r.client()
+	for _, r := range rows {
+		rt, done, err := r.rt()
 		if err != nil {
 			fmt.Fprintf(stderr, "plexbench: %v\n", err)
 			return 1
 		}
-		name := "plex"
-		if i%2 == 1 {
-			name = "net/http"
-		}
-		j := &job{name: name, client: rt, url: r.url, method: o.method, requests: o.requests,
+		j := &job{name: r.client, setup: r.setup, client: rt, url: r.url, method: o.method, requests: o.requests,
 			duration: o.duration, concurrency: o.concurrency, timeout: o.timeout}
-		res := j.run(ctx)
-		res.name = name + " " + r.proto
-		results = append(results, res)
+		results = append(results, j.run(ctx))
 		done()
 		if ctx.Err() != nil {
+			fmt.Fprintln(stdout, "interrupted: showing what was measured so far")
 			break
 		}
 	}
@@ -136,14 +137,14 @@ func newPlex(o *options, roots *tls.Config, protos ...plex.Protocol) (http.Round
 	return c, func() { c.Close() }, nil
 }
 
-func newNetHTTP(o *options, roots *tls.Config, h2, h2c bool) http.RoundTripper {
+func newNetHTTP(o *options, roots *tls.Config, h2, h2c bool) *http.Transport {
 	tr := &http.Transport{
 		TLSClientConfig:     roots.Clone(),
 		MaxIdleConnsPerHost: o.concurrency,
 		ForceAttemptHTTP2:   h2,
 	}
 	var p http.Protocols
-	p.SetHTTP1(true)
+	p.SetHTTP1(!h2c)
 	p.SetHTTP2(h2)
 	p.SetUnencryptedHTTP2(h2c)
 	tr.Protocols = &p

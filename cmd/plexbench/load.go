@@ -15,6 +15,7 @@ import (
 // job is one load run: one client, one URL.
 type job struct {
 	name        string
+	setup       string
 	client      http.RoundTripper
 	url         string
 	method      string
@@ -27,6 +28,7 @@ type job struct {
 // result is what a run measured.
 type result struct {
 	name     string
+	setup    string
 	proto    string
 	done     int
 	failed   int
@@ -62,7 +64,7 @@ func (j *job) run(ctx context.Context) result {
 		wg.Go(func() { results[i] = j.worker(ctx, &next) })
 	}
 	wg.Wait()
-	r := result{name: j.name, elapsed: time.Since(start), statuses: map[int]int{}, errs: map[string]int{}}
+	r := result{name: j.name, setup: j.setup, elapsed: time.Since(start), statuses: map[int]int{}, errs: map[string]int{}}
 	for _, w := range results {
 		r.lat = append(r.lat, w.lat...)
 		r.bytes += w.bytes

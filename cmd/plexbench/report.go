@@ -10,14 +10,14 @@ import (
 )
 
 func printTable(w io.Writer, rs []result) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "client\tprotocol\trequests\tfailed\treq/s\tp50\tp90\tp99\tp99.9\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "client\tsetup\tcarried by\trequests\tfailed\treq/s\tp50\tp90\tp99\tp99.9\t")
 	for _, r := range rs {
 		rate := 0.0
 		if r.elapsed > 0 {
 			rate = float64(r.done) / r.elapsed.Seconds()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t\n", r.name, r.proto, r.done, r.failed, rate,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t\n", r.name, r.setup, r.proto, r.done, r.failed, rate,
 			short(percentile(r.lat, 50)), short(percentile(r.lat, 90)),
 			short(percentile(r.lat, 99)), short(percentile(r.lat, 99.9)))
 	}
