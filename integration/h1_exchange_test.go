@@ -40,6 +40,23 @@ func bodyHandler() http.Handler {
 	return mux
 }
 
+// checkUploads posts bodies of each size to a /sum endpoint and checks
+// that the server read exactly those bytes.
+func checkUploads(t *testing.T, c *plex.Client, url string, sizes ...int) {
+	t.Helper()
+	for _, n := range sizes {
+		data := pattern(n)
+		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(data))
+		require.NoError(t, err)
+		resp, err := c.RoundTrip(req)
+		require.NoError(t, err)
+		got, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, fmt.Sprintf("%d %s", n, sum(data)), string(got), "upload of %d bytes", n)
+	}
+}
+
 func TestHTTP1ExchangeOverTCPAndTLS(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -72,17 +89,7 @@ func TestHTTP1ExchangeOverTCPAndTLS(t *testing.T) {
 					require.Nil(t, resp.TLS)
 				}
 			}
-			for _, n := range []int{0, 10, 1 << 20} {
-				data := pattern(n)
-				req, err := http.NewRequest(http.MethodPost, s.URL+"/sum", bytes.NewReader(data))
-				require.NoError(t, err)
-				resp, err := c.RoundTrip(req)
-				require.NoError(t, err)
-				got, err := io.ReadAll(resp.Body)
-				require.NoError(t, err)
-				require.NoError(t, resp.Body.Close())
-				require.Equal(t, fmt.Sprintf("%d %s", n, sum(data)), string(got))
-			}
+			checkUploads(t, c, s.URL+"/sum", 0, 10, 1<<20)
 			require.EqualValues(t, 1, s.conns.Load(), "every exchange reused the one connection")
 			st := c.Stats()
 			require.Equal(t, 1, st.HTTP1Conns)

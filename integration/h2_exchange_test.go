@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -58,17 +57,7 @@ func TestHTTP2ExchangeOverTLSAndH2C(t *testing.T) {
 					require.Equal(t, "h2", resp.TLS.NegotiatedProtocol)
 				}
 			}
-			for _, n := range []int{0, 10, 1 << 20} {
-				data := pattern(n)
-				req, err := http.NewRequest(http.MethodPost, s.URL+"/sum", bytes.NewReader(data))
-				require.NoError(t, err)
-				resp, err := c.RoundTrip(req)
-				require.NoError(t, err)
-				got, err := io.ReadAll(resp.Body)
-				require.NoError(t, err)
-				require.NoError(t, resp.Body.Close())
-				require.Equal(t, fmt.Sprintf("%d %s", n, sum(data)), string(got))
-			}
+			checkUploads(t, c, s.URL+"/sum", 0, 10, 1<<20)
 			require.EqualValues(t, 1, s.conns.Load(), "one connection carried every stream")
 			st := c.Stats()
 			require.Equal(t, 1, st.HTTP2Conns)

@@ -98,24 +98,21 @@ func demo(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		plexRow("cleartext HTTP/1.1", s.clearURL, plex.HTTP1),
 		netRow("cleartext HTTP/1.1", s.clearURL, false, false),
 	}
-	var results []result
+	var jobs []*job
+	var dones []func()
 	for _, r := range rows {
 		rt, done, err := r.rt()
 		if err != nil {
+			for _, d := range dones {
+				d()
+			}
 			fmt.Fprintf(stderr, "plexbench: %v\n", err)
 			return 1
 		}
-		j := &job{name: r.client, setup: r.setup, client: rt, url: r.url, method: o.method, requests: o.requests,
-			duration: o.duration, concurrency: o.concurrency, timeout: o.timeout}
-		results = append(results, j.run(ctx))
-		done()
-		if ctx.Err() != nil {
-			fmt.Fprintln(stdout, "interrupted: showing what was measured so far")
-			break
-		}
+		jobs = append(jobs, newJob(o, r.client, r.setup, rt, r.url))
+		dones = append(dones, done)
 	}
-	printTable(stdout, results)
-	return exitCode(results)
+	return runAll(ctx, stdout, jobs, dones)
 }
 
 func amount(o *options) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -48,6 +49,32 @@ type workerResult struct {
 	proto    string
 	statuses map[int]int
 	errs     map[string]int
+}
+
+// newJob is a run of o's load through rt.
+func newJob(o *options, name, setup string, rt http.RoundTripper, url string) *job {
+	return &job{name: name, setup: setup, client: rt, url: url, method: o.method, requests: o.requests,
+		duration: o.duration, concurrency: o.concurrency, timeout: o.timeout}
+}
+
+// runAll runs the jobs one after another, stopping early when ctx ends,
+// prints the table and gives the exit code. Each job's done func releases
+// its client.
+func runAll(ctx context.Context, stdout io.Writer, jobs []*job, dones []func()) int {
+	var results []result
+	for i, j := range jobs {
+		results = append(results, j.run(ctx))
+		dones[i]()
+		if ctx.Err() != nil {
+			fmt.Fprintln(stdout, "interrupted: showing what was measured so far")
+			for _, d := range dones[i+1:] {
+				d()
+			}
+			break
+		}
+	}
+	printTable(stdout, results)
+	return exitCode(results)
 }
 
 func (j *job) run(ctx context.Context) result {

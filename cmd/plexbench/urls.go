@@ -23,22 +23,19 @@ func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		protos = []plex.Protocol{plex.UnencryptedHTTP2}
 	}
 	tc := &tls.Config{InsecureSkipVerify: o.insecure} // only when the user passed -k
-	var results []result
+	var jobs []*job
+	var dones []func()
 	for _, u := range o.urls {
 		rt, done, err := newPlex(o, tc, protos...)
 		if err != nil {
+			for _, d := range dones {
+				d()
+			}
 			fmt.Fprintf(stderr, "plexbench: %v\n", err)
 			return 2
 		}
-		j := &job{name: u.String(), client: rt, url: u.String(), method: o.method, requests: o.requests,
-			duration: o.duration, concurrency: o.concurrency, timeout: o.timeout}
-		results = append(results, j.run(ctx))
-		done()
-		if ctx.Err() != nil {
-			fmt.Fprintln(stdout, "interrupted: showing what was measured so far")
-			break
-		}
+		jobs = append(jobs, newJob(o, u.String(), o.proto, rt, u.String()))
+		dones = append(dones, done)
 	}
-	printTable(stdout, results)
-	return exitCode(results)
+	return runAll(ctx, stdout, jobs, dones)
 }
