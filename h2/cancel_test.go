@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -55,7 +56,7 @@ func TestCancelDuringBodyReadFailsRead(t *testing.T) {
 		require.NoError(t, r.err)
 		read := readAllAsync(r.resp.Body)
 		cancel()
-		synctest_wait()
+		synctest.Wait()
 		res := <-read
 		require.ErrorIs(t, res.err, context.Canceled)
 		h.p.WantRSTStream(id, http2.ErrCodeCancel)
@@ -77,7 +78,7 @@ func TestResetStreamsHoldSlotsUntilPingAck(t *testing.T) {
 		require.Equal(t, 1, h.cc.Available(), "the peer may still count the reset stream")
 		require.Equal(t, 0, h.cc.InFlight())
 		h.p.WritePing(true, data)
-		synctest_wait()
+		synctest.Wait()
 		require.Equal(t, 2, h.cc.Available())
 		h.p.WantIdle()
 	})

@@ -62,7 +62,8 @@ type ClientConn struct {
 
 // NewClientConn starts HTTP/2 on nc: it writes the client preface, our
 // SETTINGS and a connection WINDOW_UPDATE, and starts the reader goroutine.
-// It does not wait for the server's SETTINGS. tlsState, if not nil, is
+// It does not wait for the server's SETTINGS, but does wait for those first
+// bytes to be written (at most WriteByteTimeout without progress). tlsState, if not nil, is
 // reported as Response.TLS. onChange (may be nil) is called, with no lock
 // held, whenever a slot frees, the slot limit changes or the connection
 // stops taking requests.
@@ -276,7 +277,7 @@ func (cc *ClientConn) closeWithError(err error) {
 	}
 	cc.log.Debug("h2: connection closing", "remote", cc.nc.RemoteAddr().String(), "err", err)
 	for _, cs := range cc.streams {
-		cc.abortStreamLocked(cs, cs.failure(err), 0, false, &a)
+		cc.abortStreamLocked(cs, cs.failureLocked(err), 0, false, &a)
 	}
 	cc.slots.failAll()
 	if cc.idleTimer != nil {

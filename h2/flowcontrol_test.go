@@ -132,3 +132,23 @@ func TestCanceledStreamReturnsUnreadCreditToConnection(t *testing.T) {
 		h.p.WantIdle()
 	})
 }
+
+func TestDataOnResetStreamReturnsConnectionCredit(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, &Config{InitialConnWindowSize: initialWindow + 1})
+		ctx, cancel := context.WithCancel(context.Background())
+		ch := h.roundTrip(getCtx(t, ctx, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		cancel()
+		h.result(ch)
+		h.p.WantRSTStream(id, http2.ErrCodeCancel)
+		h.p.WantPing()
+		// DATA the server sent before it saw the reset is ignored, but its
+		// bytes still count against the connection window and come back.
+		h.p.WriteData(id, false, bytes.Repeat([]byte("x"), 16384))
+		h.p.WriteData(id, false, bytes.Repeat([]byte("x"), 16384))
+		require.Equal(t, uint32(32768), h.p.WantWindowUpdate(0))
+		h.p.WantIdle()
+		require.NoError(t, h.cc.Err())
+	})
+}

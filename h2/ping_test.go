@@ -11,8 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func synctest_wait() { synctest.Wait() }
-
 func TestPeerPingIsAnswered(t *testing.T) {
 	runSynctest(t, func(t *testing.T) {
 		h := newHarness(t, nil)

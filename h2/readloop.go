@@ -197,8 +197,15 @@ func (cc *ClientConn) acceptDataLocked(cs *stream, f *http2.DataFrame, data []by
 }
 
 func (cc *ClientConn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
+	var a actions
 	cc.mu.Lock()
-	defer cc.mu.Unlock()
+	err := cc.windowUpdateLocked(f, &a)
+	cc.mu.Unlock()
+	cc.run(&a)
+	return err
+}
+
+func (cc *ClientConn) windowUpdateLocked(f *http2.WindowUpdateFrame, a *actions) error {
 	if f.StreamID == 0 {
 		if !cc.sendWin.add(int64(f.Increment)) {
 			return ConnectionError{Code: ErrCodeFlowControl, Reason: "WINDOW_UPDATE overflows the connection window"}
@@ -209,21 +216,16 @@ func (cc *ClientConn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 		return nil
 	}
 	cs, idle := cc.streamLocked(f.StreamID)
-	if cs == nil {
-		if idle {
-			return ConnectionError{Code: ErrCodeProtocol, Reason: fmt.Sprintf("WINDOW_UPDATE on idle stream %d", f.StreamID)}
-		}
+	switch {
+	case cs == nil && idle:
+		return ConnectionError{Code: ErrCodeProtocol, Reason: fmt.Sprintf("WINDOW_UPDATE on idle stream %d", f.StreamID)}
+	case cs == nil:
 		return nil
+	case !cs.send.add(int64(f.Increment)):
+		cc.abortStreamLocked(cs, cc.streamErr(cs, ErrCodeFlowControl, "WINDOW_UPDATE overflows the stream window"), ErrCodeFlowControl, true, a)
+	default:
+		signal(cs.sendable)
 	}
-	if !cs.send.add(int64(f.Increment)) {
-		var a actions
-		cc.abortStreamLocked(cs, cc.streamErr(cs, ErrCodeFlowControl, "WINDOW_UPDATE overflows the stream window"), ErrCodeFlowControl, true, &a)
-		cc.mu.Unlock()
-		cc.run(&a)
-		cc.mu.Lock()
-		return nil
-	}
-	signal(cs.sendable)
 	return nil
 }
 

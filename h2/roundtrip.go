@@ -28,7 +28,10 @@ const maxStreamID = 1<<31 - 1
 func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	rh, err := cc.prepareRequest(req)
-	if err == nil {
+	if err != nil {
+		// Sending it again cannot help: the request itself is at fault.
+		err = retry.Mark(err, retry.Invalid)
+	} else {
 		err = ctx.Err()
 	}
 	if err != nil {
@@ -180,7 +183,7 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 	case cc.err != nil:
 		err = retry.Mark(cc.err, retry.Unprocessed)
 	case rh.listSize > uint64(cc.peer.maxHeaderListSize):
-		err = fmt.Errorf("h2: request header list of %d bytes exceeds the server's limit of %d", rh.listSize, cc.peer.maxHeaderListSize)
+		err = retry.Mark(fmt.Errorf("h2: request header list of %d bytes exceeds the server's limit of %d", rh.listSize, cc.peer.maxHeaderListSize), retry.Invalid)
 	case cc.nextID > maxStreamID:
 		cc.err = errors.New("h2: stream ids exhausted")
 		a.changed = true

@@ -30,8 +30,11 @@ type stream struct {
 	body      responseBody
 	num1xx    int // informational responses so far; owned by the reader goroutine
 
+	// id is assigned under cc.mu as the stream opens, before any other
+	// goroutine can see the stream, and never changes.
+	id uint32
+
 	// mu-guarded:
-	id         uint32
 	wroteHdrs  bool // request HEADERS handed to the writer
 	sentEnd    bool // we sent END_STREAM
 	recvEnd    bool // the peer sent END_STREAM
@@ -62,9 +65,8 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// failure marks a connection-level err with how far this stream got.
-// Needs cc.mu.
-func (cs *stream) failure(err error) error {
+// failureLocked marks a connection-level err with how far this stream got.
+func (cs *stream) failureLocked(err error) error {
 	switch {
 	case !cs.wroteHdrs:
 		return retry.Mark(err, retry.Unprocessed)

@@ -60,6 +60,10 @@ func TestPeerConnectionViolations(t *testing.T) {
 			p.WriteRaw(h2peer.RawFrame(http2.FramePushPromise, end, 1, append(u32(2), p.EncodeHeaders(":method", "GET")...)))
 		}, http2.ErrCodeProtocol},
 		{"frame above our MAX_FRAME_SIZE", func(p *h2peer.Peer) { p.WriteData(1, false, make([]byte, DefaultMaxReadFrameSize+1)) }, http2.ErrCodeFrameSize},
+		{"INITIAL_WINDOW_SIZE change overflows an open stream", func(p *h2peer.Peer) {
+			p.WriteWindowUpdate(1, 1<<31-1-initialWindow)
+			p.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: initialWindow + 1})
+		}, http2.ErrCodeFlowControl},
 		{"CONTINUATION without HEADERS", func(p *h2peer.Peer) {
 			p.WriteRaw(h2peer.RawFrame(http2.FrameContinuation, end, 1, p.EncodeHeaders(":status", "200")))
 		}, http2.ErrCodeProtocol},
@@ -115,6 +119,7 @@ func TestPeerStreamViolations(t *testing.T) {
 		{"malformed :status", func(p *h2peer.Peer) { p.WriteHeaders(1, true, ":status", "2000") }, http2.ErrCodeProtocol},
 		{"connection-specific field", func(p *h2peer.Peer) { p.WriteHeaders(1, true, ":status", "200", "connection", "close") }, http2.ErrCodeProtocol},
 		{"field value with newline", func(p *h2peer.Peer) { p.WriteHeaders(1, true, ":status", "200", "x-foo", "a\nb") }, http2.ErrCodeProtocol},
+		{"stream window overflow", func(p *h2peer.Peer) { p.WriteWindowUpdate(1, 1<<31-1) }, http2.ErrCodeFlowControl},
 		{"DATA before HEADERS", func(p *h2peer.Peer) { p.WriteData(1, false, []byte("x")) }, http2.ErrCodeProtocol},
 		{"WINDOW_UPDATE of 0 on a stream", func(p *h2peer.Peer) { p.WriteRaw(h2peer.RawFrame(http2.FrameWindowUpdate, 0, 1, u32(0))) }, http2.ErrCodeProtocol},
 		{"informational response with END_STREAM", func(p *h2peer.Peer) { p.WriteHeaders(1, true, ":status", "103") }, http2.ErrCodeProtocol},
@@ -172,6 +177,7 @@ func TestOversizedRequestHeadersRefusedBeforeSending(t *testing.T) {
 		req.Header.Set("X-Big", strings.Repeat("a", 300))
 		r := h.result(h.roundTrip(req))
 		require.ErrorContains(t, r.err, "exceeds the server's limit of 200")
+		require.Equal(t, retry.Invalid, retry.ProgressOf(r.err))
 		require.Equal(t, absentStreamLimit, h.cc.Available())
 		h.p.WantIdle()
 	})
@@ -195,6 +201,7 @@ func TestInvalidRequestHeadersRefusedBeforeSending(t *testing.T) {
 				r := h.result(h.roundTrip(req))
 				require.Error(t, r.err)
 				require.True(t, strings.HasPrefix(r.err.Error(), "h2: "), r.err.Error())
+				require.Equal(t, retry.Invalid, retry.ProgressOf(r.err))
 				h.p.WantIdle()
 			})
 		})
@@ -226,3 +233,20 @@ func TestConnectionSpecificRequestHeadersStripped(t *testing.T) {
 }
 
 type requestEdit struct{ h http.Header }
+
+func TestPseudoHeaderInTrailersFailsBody(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		h.p.WriteHeaders(id, false, ":status", "200")
+		h.p.WriteHeaders(id, true, ":status", "200")
+		h.p.WantRSTStream(id, http2.ErrCodeProtocol)
+		h.p.WantPing()
+		r := h.result(ch)
+		require.NoError(t, r.err)
+		_, err := io.ReadAll(r.resp.Body)
+		require.ErrorContains(t, err, "pseudo-header \":status\" in trailers")
+		h.p.WantIdle()
+	})
+}
