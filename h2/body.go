@@ -20,12 +20,8 @@ func (b *responseBody) Read(p []byte) (int, error) {
 	cc := cs.cc
 	cc.mu.Lock()
 	for {
-		if cs.roff < len(cs.rbuf) {
-			n := copy(p, cs.rbuf[cs.roff:])
-			cs.roff += n
-			if cs.roff == len(cs.rbuf) {
-				cs.rbuf, cs.roff = cs.rbuf[:0], 0
-			}
+		if cs.rbuf.Len() > 0 && len(p) > 0 {
+			n := cs.rbuf.Read(p)
 			var a actions
 			a.connWU = cc.recvWin.release(n)
 			if !cs.recvEnd && !cs.closed {
@@ -65,10 +61,10 @@ func (b *responseBody) Close() error {
 		cc.mu.Unlock()
 		return nil
 	}
-	if unread := len(cs.rbuf) - cs.roff; unread > 0 {
+	if unread := cs.rbuf.Len(); unread > 0 {
 		a.connWU = cc.recvWin.release(unread)
 	}
-	cs.rbuf, cs.roff = nil, 0
+	cs.rbuf.Reset()
 	if cs.readErr == nil || cs.readErr == io.EOF {
 		cs.readErr = errBodyClosed
 	}
@@ -85,16 +81,6 @@ func (cs *stream) finishBodyLocked() {
 	if cs.stopCtx != nil {
 		cs.stopCtx()
 	}
-}
-
-// appendLocked buffers received body bytes. The buffer never holds more
-// than the stream window, so compacting before growing keeps it bounded.
-func (cs *stream) appendLocked(data []byte) {
-	if cs.roff > 0 && cap(cs.rbuf)-len(cs.rbuf) < len(data) {
-		n := copy(cs.rbuf, cs.rbuf[cs.roff:])
-		cs.rbuf, cs.roff = cs.rbuf[:n], 0
-	}
-	cs.rbuf = append(cs.rbuf, data...)
 }
 
 // gzipBody decodes a gzip response we asked for, opening the decoder on the

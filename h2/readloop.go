@@ -187,7 +187,7 @@ func (cc *ClientConn) acceptDataLocked(cs *stream, f *http2.DataFrame, data []by
 			// Nobody will read it: give the credit straight back.
 			a.connWU += cc.recvWin.release(len(data))
 		} else {
-			cs.appendLocked(data)
+			cs.rbuf.Write(data)
 			signal(cs.readable)
 		}
 	}

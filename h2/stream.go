@@ -46,8 +46,7 @@ type stream struct {
 	writeErr   error // stops the request body upload
 	bodyClosed bool  // response body closed by the application
 	reqBody    io.ReadCloser
-	rbuf       []byte // received, unread body bytes are rbuf[roff:]
-	roff       int
+	rbuf       dataBuffer // received, unread body bytes
 	send       sendWindow
 	recv       recvWindow
 	wantLen    int64 // response content-length, -1 if unknown
@@ -150,10 +149,10 @@ func (cc *ClientConn) abortStreamLocked(cs *stream, err error, code ErrCode, sen
 	if cs.readErr == nil {
 		cs.readErr = err
 		// The body will never be read: its bytes go back to the connection.
-		if unread := len(cs.rbuf) - cs.roff; unread > 0 {
+		if unread := cs.rbuf.Len(); unread > 0 {
 			a.connWU += cc.recvWin.release(unread)
 		}
-		cs.rbuf, cs.roff = nil, 0
+		cs.rbuf.Reset()
 	}
 	signal(cs.readable)
 	if cs.writeErr == nil {
