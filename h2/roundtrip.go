@@ -255,15 +255,30 @@ func (cs *stream) wroteRequest(err error) {
 	}
 }
 
-var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+// Upload buffers come in two sizes: small bodies take a small one, and
+// large ones read (and so send, where the peer's MAX_FRAME_SIZE and the
+// windows allow) up to 256 KiB per frame, which cuts per-frame costs on
+// fast links as much as it can while a buffer's memory stays modest.
+var (
+	smallBodyBufPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+	largeBodyBufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+)
+
+func bodyBufPool(declared int64) *sync.Pool {
+	if declared >= 0 && declared <= 16<<10 {
+		return &smallBodyBufPool
+	}
+	return &largeBodyBufPool
+}
 
 // writeBody uploads the request body on its own goroutine, so the response
 // may arrive (and be read) while the upload runs. It ends when the body is
 // sent, fails, or the stream ends.
 func (cs *stream) writeBody(body io.ReadCloser, declared int64) {
-	bp := bodyBufPool.Get().(*[]byte)
+	pool := bodyBufPool(declared)
+	bp := pool.Get().(*[]byte)
 	err := cs.copyBody(body, *bp, declared)
-	bodyBufPool.Put(bp)
+	pool.Put(bp)
 	if err == nil {
 		err = cs.finishUpload()
 	}
