@@ -1,5 +1,17 @@
 // Package benchmarks compares plex with the clients its users would
-// otherwise pick, on the same loopback servers in the same run.
+// otherwise pick.
+//
+// The suite proper runs out of process, so that each client's cost is
+// measured alone: benchmarks/run builds the driver in ./client, starts nginx
+// and the Go server in ./server on one core, runs every client on the other
+// in interleaved rounds with ./runner, and writes README.md:
+//
+//	benchmarks/run            # full matrix, about 10 minutes
+//	benchmarks/run --quick    # the cells the targets are judged on
+//
+// The Go benchmarks in this package are a quicker, in-process check (client
+// and server share the process, so cpu-ns/op and allocs/op include the
+// server's):
 //
 //	go test ./benchmarks -run '^$' -bench . -benchmem
 package benchmarks

@@ -4,13 +4,16 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/plexhttp/plex"
 )
 
 // BenchmarkH1SmallGET: GET of a 12-byte body over HTTP/1.1 at 1, 16 and 256
-// requests in flight, plex against net/http on the same server.
+// requests in flight, plex against net/http and fasthttp on the same server.
 func BenchmarkH1SmallGET(b *testing.B) {
 	for _, secure := range []bool{false, true} {
 		for _, conc := range []int{1, 16, 256} {
@@ -38,6 +41,25 @@ func BenchmarkH1SmallGET(b *testing.B) {
 				defer tr.CloseIdleConnections()
 				req, _ := http.NewRequest(http.MethodGet, s.URL+"/", nil)
 				runConcurrent(b, conc, func() error { return getOnce(tr, req) })
+			})
+			b.Run(name+"/client=fasthttp", func(b *testing.B) {
+				s := startServer(b, secure)
+				hc := &fasthttp.HostClient{Addr: strings.TrimPrefix(strings.TrimPrefix(s.URL, "https://"), "http://"),
+					IsTLS: secure, TLSConfig: rootsOf(s.Client()), MaxConns: conc}
+				defer hc.CloseIdleConnections()
+				runConcurrent(b, conc, func() error {
+					req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+					defer fasthttp.ReleaseRequest(req)
+					defer fasthttp.ReleaseResponse(resp)
+					req.SetRequestURI(s.URL + "/")
+					if err := hc.Do(req, resp); err != nil {
+						return err
+					}
+					if resp.StatusCode() != http.StatusOK {
+						return &statusError{resp.StatusCode()}
+					}
+					return nil
+				})
 			})
 		}
 	}

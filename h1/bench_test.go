@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -71,6 +72,70 @@ func BenchmarkRoundTrip(b *testing.B) {
 		if err != io.EOF {
 			b.Fatal(err)
 		}
+		resp.Body.Close()
+	}
+}
+
+// uploadServer reads each request with its body and answers 200 with an
+// empty body.
+func uploadServer(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReaderSize(nc, 64<<10)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if _, err := io.Copy(io.Discard, req.Body); err != nil {
+						return
+					}
+					if _, err := io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	b.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().String()
+}
+
+// BenchmarkUpload1MiB sends a 1 MiB body that is not replayable, so it
+// streams from the body writer goroutine.
+func BenchmarkUpload1MiB(b *testing.B) {
+	addr := uploadServer(b)
+	nc, err := net.Dial("tcp", addr)
+	require.NoError(b, err)
+	c := NewConn(nc, &Config{}, ConnOptions{}, nil)
+	defer c.Close()
+	payload := make([]byte, 1<<20)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !c.Reserve() {
+			b.Fatal("slot not free")
+		}
+		req, err := http.NewRequest("POST", "http://"+addr+"/upload", io.NopCloser(bytes.NewReader(payload)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.ContentLength = int64(len(payload))
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
 }

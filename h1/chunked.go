@@ -149,7 +149,7 @@ func (cr *chunkedReader) readTrailer() error {
 		return readErr("reading trailer", err)
 	}
 	if len(cr.p.fields) > 0 {
-		cr.trailer = cr.p.header()
+		cr.trailer = cr.p.header(nil, nil)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"unsafe"
 )
 
 // headParser reads one header block (a status line and fields, or trailer
@@ -157,8 +158,9 @@ func (p *headParser) readFields(br *bufio.Reader, budget *int64) error {
 
 // header builds an http.Header from the fields read last, with one string
 // holding every value (and every uncommon name) and one []string backing
-// the single-valued entries.
-func (p *headParser) header() http.Header {
+// the single-valued entries: spare when it is long enough, else a new one.
+// The string's bytes live in arena when they fit, else in a new allocation.
+func (p *headParser) header(spare []string, arena []byte) http.Header {
 	if len(p.fields) == 0 {
 		return make(http.Header)
 	}
@@ -175,8 +177,21 @@ func (p *headParser) header() http.Header {
 		f.valOff = len(p.strBuf)
 		p.strBuf = append(p.strBuf, p.buf[f.valStart:f.valEnd]...)
 	}
-	s := string(p.strBuf)
-	vals := make([]string, len(p.fields))
+	var s string
+	if n := len(p.strBuf); n > 0 && n <= len(arena) {
+		// arena is written here once and never again, so the string
+		// built on it is as immutable as any other.
+		copy(arena, p.strBuf)
+		s = unsafe.String(&arena[0], n)
+	} else {
+		s = string(p.strBuf)
+	}
+	vals := spare[:0:len(spare)]
+	if len(p.fields) > len(spare) {
+		vals = make([]string, len(p.fields))
+	} else {
+		vals = vals[:len(p.fields)]
+	}
 	h := make(http.Header, len(p.fields))
 	for i := range p.fields {
 		f := &p.fields[i]

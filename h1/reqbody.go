@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// chunkBufSize is how much of a streamed request body goes into one chunk.
-const chunkBufSize = 8 << 10
+// chunkBufSize is how much of a streamed request body goes into one chunk,
+// or into one direct write to the connection.
+const chunkBufSize = 32 << 10
 
 // writeBody copies the request body into bw with the framing pl chose.
 // bodyErr reports a body that failed to read or did not match its
@@ -23,6 +24,25 @@ func (c *Conn) writeBody(req *http.Request, pl *plan, flushEach bool) (bodyErr, 
 	bw := c.bw
 	var copied int64
 	for copied < pl.length {
+		if flushEach && bw.Buffered() == 0 {
+			// Nothing waits in bw, so each piece can go straight to the
+			// connection from the larger scratch buffer: one write (and
+			// TLS record run) per piece a fast body yields, instead of one
+			// per bw-sized fill.
+			scratch := c.scratch()
+			buf := scratch[:min(int64(len(scratch)), pl.length-copied)]
+			n, err := req.Body.Read(buf)
+			copied += int64(n)
+			if n > 0 {
+				if _, werr := c.cw.Write(buf[:n]); werr != nil {
+					return nil, werr
+				}
+			}
+			if berr := bodyReadErr(err, copied, pl.length); berr != nil {
+				return berr, nil
+			}
+			continue
+		}
 		if bw.Available() == 0 {
 			if err := bw.Flush(); err != nil {
 				return nil, err
@@ -32,11 +52,8 @@ func (c *Conn) writeBody(req *http.Request, pl *plan, flushEach bool) (bodyErr, 
 		n, err := req.Body.Read(buf)
 		copied += int64(n)
 		bw.Write(buf[:n])
-		if err == io.EOF && copied < pl.length {
-			return fmt.Errorf("h1: request body ended after %d of %d bytes (ContentLength)", copied, pl.length), nil
-		}
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("h1: reading request body: %w", err), nil
+		if berr := bodyReadErr(err, copied, pl.length); berr != nil {
+			return berr, nil
 		}
 		if flushEach && n > 0 {
 			if err := bw.Flush(); err != nil {
@@ -59,6 +76,18 @@ func (c *Conn) writeBody(req *http.Request, pl *plan, flushEach bool) (bodyErr, 
 			return fmt.Errorf("h1: reading request body: %w", err), nil
 		}
 	}
+}
+
+// bodyReadErr is the error of a body Read that returned err after copied
+// of the declared length bytes: nil while the body is fine.
+func bodyReadErr(err error, copied, length int64) error {
+	switch {
+	case err == io.EOF && copied < length:
+		return fmt.Errorf("h1: request body ended after %d of %d bytes (ContentLength)", copied, length)
+	case err != nil && err != io.EOF:
+		return fmt.Errorf("h1: reading request body: %w", err)
+	}
+	return nil
 }
 
 func (c *Conn) writeChunked(req *http.Request, pl *plan, flushEach bool) (bodyErr, netErr error) {

@@ -25,21 +25,41 @@ func ReadResponse(r *bufio.Reader, req *http.Request, maxHeaderBytes int64) (*ht
 	if maxHeaderBytes <= 0 {
 		maxHeaderBytes = defaultMaxHeaderBytes
 	}
-	b := &body{br: r, budget: maxHeaderBytes}
-	resp, kind, n, err := parseResponse(r, &headParser{}, &b.budget, req)
+	budget := maxHeaderBytes
+	m, kind, n, err := parseResponse(r, &headParser{}, &budget, req)
 	if err == io.EOF {
 		err = readErr("reading response header", err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	b.setup(resp, kind, n, &headParser{})
-	return resp, nil
+	b := &m.body
+	b.br, b.budget = r, budget
+	b.setup(&m.resp, kind, n, &headParser{})
+	return &m.resp, nil
+}
+
+// inlineFields and inlineBytes are how many header fields, and how many
+// bytes of values and uncommon names, a message holds without further
+// allocations; typical responses need fewer.
+const (
+	inlineFields = 8
+	inlineBytes  = 128
+)
+
+// message is a response with its body and header values, allocated as one
+// object: the common small response then costs one allocation where it
+// would cost four.
+type message struct {
+	resp http.Response
+	body body
+	vals [inlineFields]string
+	text [inlineBytes]byte
 }
 
 // parseResponse reads a status line and header and decides the body
 // framing. A clean io.EOF means not a single byte was there.
-func parseResponse(br *bufio.Reader, p *headParser, budget *int64, req *http.Request) (*http.Response, bodyKind, int64, error) {
+func parseResponse(br *bufio.Reader, p *headParser, budget *int64, req *http.Request) (*message, bodyKind, int64, error) {
 	sl, err := p.parseStatusLine(br, budget)
 	if err != nil {
 		return nil, 0, 0, err
@@ -47,13 +67,15 @@ func parseResponse(br *bufio.Reader, p *headParser, budget *int64, req *http.Req
 	if err := p.readFields(br, budget); err != nil {
 		return nil, 0, 0, readErr("reading response header", err)
 	}
-	resp := &http.Response{
+	m := new(message)
+	resp := &m.resp
+	*resp = http.Response{
 		Status:     sl.status,
 		StatusCode: sl.code,
 		Proto:      protos[sl.minor],
 		ProtoMajor: 1,
 		ProtoMinor: sl.minor,
-		Header:     p.header(),
+		Header:     p.header(m.vals[:], m.text[:]),
 		Request:    req,
 	}
 	method := http.MethodGet
@@ -64,7 +86,7 @@ func parseResponse(br *bufio.Reader, p *headParser, budget *int64, req *http.Req
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	return resp, kind, n, nil
+	return m, kind, n, nil
 }
 
 // setup makes b the body of resp.
@@ -88,6 +110,8 @@ type exchange struct {
 	budget  int64 // header bytes left for this response (1xx included)
 	n1xx    int
 	gotByte bool // the first response byte arrived
+	// msg is the response read last, whose body deliver fills in.
+	msg *message
 }
 
 // readHead reads the next response head, firing GotFirstResponseByte
@@ -102,11 +126,15 @@ func (c *Conn) readHead(ex *exchange) (*http.Response, bodyKind, int64, error) {
 			ex.trace.GotFirstResponseByte()
 		}
 	}
-	resp, kind, n, err := parseResponse(c.br, &c.parser, &ex.budget, ex.req)
+	m, kind, n, err := parseResponse(c.br, &c.parser, &ex.budget, ex.req)
 	if err == io.EOF {
 		err = readErr("reading response header", err)
 	}
-	return resp, kind, n, err
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	ex.msg = m
+	return &m.resp, kind, n, nil
 }
 
 // informational handles a non-final 1xx response: it goes to the trace
@@ -176,7 +204,13 @@ func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64
 		c.exchangeDone(true)
 		return resp
 	}
-	b := &body{c: c, br: c.br, budget: ex.budget}
+	var b *body
+	if ex.msg != nil && &ex.msg.resp == resp {
+		b = &ex.msg.body
+	} else {
+		b = new(body)
+	}
+	b.c, b.br, b.budget = c, c.br, ex.budget
 	b.setup(resp, kind, n, &c.parser)
 	if ex.pl.gzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		resp.Body = &gzipBody{b: b}

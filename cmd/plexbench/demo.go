@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/plexhttp/plex"
@@ -67,11 +68,11 @@ func demo(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	s, err := startServers()
 	if err != nil {
 		fmt.Fprintf(stderr, "plexbench: starting loopback servers: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	defer s.close()
 	fmt.Fprintf(stdout, "plexbench: no URL given, so comparing plex with net/http on loopback servers\n")
-	fmt.Fprintf(stdout, "(%s and %s), %s, %d in flight.\n\n", s.tlsURL, s.clearURL, amount(o), o.concurrency)
+	fmt.Fprintf(stdout, "(%s and %s), %s, %d in flight.\n\n", s.tlsURL, s.clearURL, amount(o), o.inFlight())
 
 	type row struct {
 		client string
@@ -101,18 +102,23 @@ func demo(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	var jobs []*job
 	var dones []func()
 	for _, r := range rows {
+		u, err := url.Parse(r.url)
+		if err != nil {
+			fmt.Fprintf(stderr, "plexbench: %v\n", err)
+			return exitFailed
+		}
 		rt, done, err := r.rt()
 		if err != nil {
 			for _, d := range dones {
 				d()
 			}
 			fmt.Fprintf(stderr, "plexbench: %v\n", err)
-			return 1
+			return exitFailed
 		}
-		jobs = append(jobs, newJob(o, r.client, r.setup, rt, r.url))
+		jobs = append(jobs, &job{name: r.client, setup: r.setup, clients: []http.RoundTripper{rt}, perClient: o.inFlight(), url: u, o: o})
 		dones = append(dones, done)
 	}
-	return runAll(ctx, stdout, jobs, dones)
+	return runAll(ctx, o, stdout, stderr, jobs, dones, true)
 }
 
 func amount(o *options) string {
@@ -126,7 +132,7 @@ func newPlex(o *options, roots *tls.Config, protos ...plex.Protocol) (http.Round
 	c, err := plex.New(
 		plex.WithTLSConfig(roots),
 		plex.WithProtocols(protos...),
-		plex.WithMaxIdleConnsPerHost(o.concurrency),
+		plex.WithMaxIdleConnsPerHost(o.inFlight()),
 	)
 	if err != nil {
 		return nil, nil, err
@@ -137,7 +143,7 @@ func newPlex(o *options, roots *tls.Config, protos ...plex.Protocol) (http.Round
 func newNetHTTP(o *options, roots *tls.Config, h2, h2c bool) *http.Transport {
 	tr := &http.Transport{
 		TLSClientConfig:     roots.Clone(),
-		MaxIdleConnsPerHost: o.concurrency,
+		MaxIdleConnsPerHost: o.inFlight(),
 		ForceAttemptHTTP2:   h2,
 	}
 	var p http.Protocols
@@ -146,13 +152,4 @@ func newNetHTTP(o *options, roots *tls.Config, h2, h2c bool) *http.Transport {
 	p.SetUnencryptedHTTP2(h2c)
 	tr.Protocols = &p
 	return tr
-}
-
-func exitCode(rs []result) int {
-	for _, r := range rs {
-		if r.done == 0 && r.failed > 0 {
-			return 1
-		}
-	}
-	return 0
 }

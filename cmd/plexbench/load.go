@@ -1,101 +1,91 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"sort"
+	"net/url"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/plexhttp/plex/internal/hdr"
 )
 
-// job is one load run: one client, one URL.
+// job is one load run: one URL through a set of clients, each carrying
+// perClient of the requests in flight.
 type job struct {
-	name        string
-	setup       string
-	client      http.RoundTripper
-	url         string
-	method      string
-	requests    int           // 0: run for duration
-	duration    time.Duration // used when requests is 0
-	concurrency int
-	timeout     time.Duration
+	name      string
+	setup     string
+	clients   []http.RoundTripper
+	perClient int
+	url       *url.URL
+	o         *options
+	// conns, when set, counts the connections the clients dialed.
+	conns func() int
 }
 
-// result is what a run measured.
+// result is what a run measured. The counters of a run in progress are
+// atomics; the maps are merged from the workers when the run ends.
 type result struct {
-	name     string
-	setup    string
-	proto    string
-	done     int
-	failed   int
-	bytes    int64
-	elapsed  time.Duration
-	lat      []time.Duration // sorted
-	statuses map[int]int
-	errs     map[string]int
+	name, setup string
+	url         string
+	proto       string
+	started     time.Time
+	elapsed     time.Duration
+	interrupted bool
+	conns       int
+
+	done     atomic.Int64 // responses read to the end, any status
+	failed   atomic.Int64 // requests that ended in an error
+	bytesIn  atomic.Int64 // response body bytes
+	bytesOut atomic.Int64 // request body bytes sent
+	hist     hdr.Histogram
+	statuses map[int]int64
+	errs     map[string]int64
 }
 
 // worker state is private to its goroutine and merged at the end, so the
-// hot loop shares nothing but the request counter.
-type workerResult struct {
-	lat      []time.Duration
-	bytes    int64
-	failed   int
+// hot loop shares nothing but atomic counters.
+type workerState struct {
 	proto    string
-	statuses map[int]int
-	errs     map[string]int
+	statuses map[int]int64
+	errs     map[string]int64
 }
 
-// newJob is a run of o's load through rt.
-func newJob(o *options, name, setup string, rt http.RoundTripper, url string) *job {
-	return &job{name: name, setup: setup, client: rt, url: url, method: o.method, requests: o.requests,
-		duration: o.duration, concurrency: o.concurrency, timeout: o.timeout}
-}
-
-// runAll runs the jobs one after another, stopping early when ctx ends,
-// prints the table and gives the exit code. Each job's done func releases
-// its client.
-func runAll(ctx context.Context, stdout io.Writer, jobs []*job, dones []func()) int {
-	var results []result
-	for i, j := range jobs {
-		results = append(results, j.run(ctx))
-		dones[i]()
-		if ctx.Err() != nil {
-			fmt.Fprintln(stdout, "interrupted: showing what was measured so far")
-			for _, d := range dones[i+1:] {
-				d()
-			}
-			break
-		}
-	}
-	printTable(stdout, results)
-	return exitCode(results)
-}
-
-func (j *job) run(ctx context.Context) result {
-	if j.duration > 0 && j.requests == 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, j.duration)
+// run keeps the job's requests going until the request count is reached,
+// the duration is up, or ctx ends (the user interrupted: the result says
+// so). live, when not nil, is the result being filled, for the progress bar.
+func (j *job) run(ctx context.Context, live func(*result)) *result {
+	r := &result{name: j.name, setup: j.setup, url: j.url.String(), statuses: map[int]int64{}, errs: map[string]int64{}}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if j.o.duration > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, j.o.duration)
 		defer cancel()
 	}
-	var next atomic.Int64
-	results := make([]workerResult, j.concurrency)
+	var issued atomic.Int64
+	lim := newLimiter(j.o.rate)
+	states := make([]workerState, len(j.clients)*j.perClient)
 	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range results {
-		wg.Go(func() { results[i] = j.worker(ctx, &next) })
+	r.started = time.Now()
+	lim.start(r.started)
+	if live != nil {
+		live(r)
+	}
+	for i := range states {
+		rt := j.clients[i/j.perClient]
+		wg.Go(func() { states[i] = j.worker(runCtx, rt, &issued, lim, r) })
 	}
 	wg.Wait()
-	r := result{name: j.name, setup: j.setup, elapsed: time.Since(start), statuses: map[int]int{}, errs: map[string]int{}}
-	for _, w := range results {
-		r.lat = append(r.lat, w.lat...)
-		r.bytes += w.bytes
-		r.failed += w.failed
+	r.elapsed = time.Since(r.started)
+	r.interrupted = ctx.Err() != nil
+	for _, w := range states {
 		if w.proto != "" {
 			r.proto = w.proto
 		}
@@ -106,50 +96,80 @@ func (j *job) run(ctx context.Context) result {
 			r.errs[k] += v
 		}
 	}
-	r.done = len(r.lat)
-	sort.Slice(r.lat, func(a, b int) bool { return r.lat[a] < r.lat[b] })
+	if j.conns != nil {
+		r.conns = j.conns()
+	}
 	return r
 }
 
-func (j *job) worker(ctx context.Context, next *atomic.Int64) workerResult {
-	w := workerResult{statuses: map[int]int{}, errs: map[string]int{}}
+func (j *job) worker(ctx context.Context, rt http.RoundTripper, issued *atomic.Int64, lim *limiter, r *result) workerState {
+	w := workerState{statuses: map[int]int64{}, errs: map[string]int64{}}
+	buf := make([]byte, 32<<10)
 	for ctx.Err() == nil {
-		if j.requests > 0 && next.Add(1) > int64(j.requests) {
+		if j.o.requests > 0 && issued.Add(1) > int64(j.o.requests) {
 			break
 		}
-		rctx, cancel := context.WithTimeout(ctx, j.timeout)
-		req, err := http.NewRequestWithContext(rctx, j.method, j.url, nil)
-		if err != nil {
-			cancel()
-			w.failed++
-			w.errs[errorKind(err)]++
+		if !lim.wait(ctx) {
 			break
 		}
 		t0 := time.Now()
-		resp, err := j.client.RoundTrip(req)
-		if err == nil {
-			var n int64
-			n, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			w.bytes += n
-			w.statuses[resp.StatusCode]++
-			w.proto = resp.Proto
-		}
-		cancel()
+		status, proto, n, err := j.once(ctx, rt, buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				break // the run ended (time up or interrupted): not a failure
 			}
-			w.failed++
+			r.failed.Add(1)
 			w.errs[errorKind(err)]++
 			continue
 		}
-		w.lat = append(w.lat, time.Since(t0))
+		r.hist.Record(time.Since(t0))
+		r.done.Add(1)
+		r.bytesIn.Add(n)
+		r.bytesOut.Add(int64(len(j.o.body)))
+		w.statuses[status]++
+		w.proto = proto
 	}
 	return w
 }
 
-// errorKind groups errors for the summary.
+// once sends one request and reads its body to the end.
+func (j *job) once(ctx context.Context, rt http.RoundTripper, buf []byte) (status int, proto string, n int64, err error) {
+	rctx, cancel := context.WithTimeout(ctx, j.o.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, j.o.method, j.url.String(), nil)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	for k, v := range j.o.header {
+		req.Header[k] = v
+	}
+	if j.o.host != "" {
+		req.Host = j.o.host
+	}
+	if body := j.o.body; body != nil {
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.Body, _ = req.GetBody()
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	defer resp.Body.Close()
+	for {
+		m, rerr := resp.Body.Read(buf)
+		n += int64(m)
+		if rerr == io.EOF {
+			return resp.StatusCode, resp.Proto, n, nil
+		}
+		if rerr != nil {
+			return 0, "", n, rerr
+		}
+	}
+}
+
+// errorKind groups errors for the summary: timeouts, then what the network
+// said (connection refused, reset, TLS), then the message itself.
 func errorKind(err error) string {
 	var ne net.Error
 	switch {
@@ -158,18 +178,21 @@ func errorKind(err error) string {
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
 	}
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return "tls: certificate not trusted (-k skips the check)"
+	}
+	var errno syscall.Errno
 	var oe *net.OpError
 	if errors.As(err, &oe) {
+		if errors.As(err, &errno) {
+			return oe.Op + " error (" + errno.Error() + ")"
+		}
 		return oe.Op + " error"
 	}
-	return err.Error()
-}
-
-// percentile of sorted latencies; p in [0,100].
-func percentile(lat []time.Duration, p float64) time.Duration {
-	if len(lat) == 0 {
-		return 0
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "dns error (" + dnsErr.Err + ")"
 	}
-	i := int(p / 100 * float64(len(lat)-1))
-	return lat[i]
+	return err.Error()
 }

@@ -5,37 +5,69 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/plexhttp/plex"
 )
 
-// loadURLs runs plex against each URL the user named.
-func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
-	var protos []plex.Protocol
-	switch o.proto {
-	case "auto":
-		protos = []plex.Protocol{plex.HTTP1, plex.HTTP2}
+func protocolsFor(proto string) []plex.Protocol {
+	switch proto {
 	case "h1":
-		protos = []plex.Protocol{plex.HTTP1}
+		return []plex.Protocol{plex.HTTP1}
 	case "h2":
-		protos = []plex.Protocol{plex.HTTP2}
+		return []plex.Protocol{plex.HTTP2}
 	case "h2c":
-		protos = []plex.Protocol{plex.UnencryptedHTTP2}
+		return []plex.Protocol{plex.UnencryptedHTTP2}
 	}
+	return []plex.Protocol{plex.HTTP1, plex.HTTP2}
+}
+
+// loadURLs loads each URL the user named in turn, with o.conns plex
+// clients of one connection each, so that the connection count is exactly
+// what -c says whichever protocol the server picks.
+func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	tc := &tls.Config{InsecureSkipVerify: o.insecure} // only when the user passed -k
 	var jobs []*job
 	var dones []func()
 	for _, u := range o.urls {
-		rt, done, err := newPlex(o, tc, protos...)
-		if err != nil {
-			for _, d := range dones {
-				d()
+		var clients []*plex.Client
+		var rts []http.RoundTripper
+		for range o.conns {
+			c, err := plex.New(
+				plex.WithTLSConfig(tc),
+				plex.WithProtocols(protocolsFor(o.proto)...),
+				plex.WithMaxConnsPerHost(1),
+				plex.WithMaxIdleConnsPerHost(1),
+				plex.WithDialTimeout(o.dialTimeout),
+				plex.WithTLSHandshakeTimeout(o.dialTimeout),
+			)
+			if err != nil {
+				closeClients(clients)
+				for _, d := range dones {
+					d()
+				}
+				fmt.Fprintf(stderr, "plexbench: %v\n", err)
+				return exitUsage
 			}
-			fmt.Fprintf(stderr, "plexbench: %v\n", err)
-			return 2
+			clients = append(clients, c)
+			rts = append(rts, c)
 		}
-		jobs = append(jobs, newJob(o, u.String(), o.proto, rt, u.String()))
-		dones = append(dones, done)
+		jobs = append(jobs, &job{name: "plex", setup: o.proto, clients: rts, perClient: o.streams, url: u, o: o,
+			conns: func() int {
+				n := 0
+				for _, c := range clients {
+					s := c.Stats()
+					n += int(s.Dials - s.DialErrors)
+				}
+				return n
+			}})
+		dones = append(dones, func() { closeClients(clients) })
 	}
-	return runAll(ctx, stdout, jobs, dones)
+	return runAll(ctx, o, stdout, stderr, jobs, dones, false)
+}
+
+func closeClients(cs []*plex.Client) {
+	for _, c := range cs {
+		c.Close()
+	}
 }

@@ -1,0 +1,13 @@
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+func maxRSSOf(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss
+	}
+	return 0
+}
