@@ -58,7 +58,14 @@ func (b *responseBody) Close() error {
 	var a actions
 	cc.mu.Lock()
 	if cs.bodyClosed {
+		// Read to EOF already finished the body. An upload still under
+		// way (the server answered early and never opened the window)
+		// would otherwise hold the stream until the connection ends.
+		if !cs.closed {
+			cc.abortStreamLocked(cs, errBodyClosed, ErrCodeCancel, true, &a)
+		}
 		cc.mu.Unlock()
+		cc.run(&a)
 		return nil
 	}
 	if unread := cs.rbuf.Len(); unread > 0 {

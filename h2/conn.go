@@ -42,7 +42,7 @@ type ClientConn struct {
 	hb         headerBlock   // reader goroutine only
 	idleTimer  *time.Timer   // health check; nil when ReadIdleTimeout is 0
 	readerDone chan struct{} // closed when the reader goroutine returns
-	readerBusy atomic.Bool   // the reader is handling a frame (and may be calling onChange)
+	readerBusy atomic.Bool   // the reader is handling a frame or closing (and may be calling onChange)
 	done       chan struct{} // closed when the connection closes
 
 	mu        sync.Mutex
@@ -221,9 +221,9 @@ func (cc *ClientConn) changed() {
 
 // Close closes the connection at once; requests under way fail with an error
 // wrapping ErrClosed. It waits for the reader goroutine to end, except when
-// that goroutine is itself busy handling a frame (it may be the one calling
-// onChange, which may call Close): it then ends as soon as that frame is
-// handled.
+// that goroutine is itself busy handling a frame or failing the connection
+// (it may be the one calling onChange, which may call Close): it then ends
+// as soon as it is done.
 func (cc *ClientConn) Close() error {
 	cc.closeWithError(ErrClosed)
 	if !cc.readerBusy.Load() {

@@ -116,6 +116,10 @@ func (e GoAwayError) Error() string {
 // was closed with Close.
 var ErrClosed = errors.New("h2: connection closed")
 
+// errResponseComplete ends an upload the server no longer waits for: its
+// complete response, without a body, arrived first.
+var errResponseComplete = errors.New("h2: response complete before the request body was sent")
+
 // ErrShutdown is what Err returns once Shutdown started.
 var ErrShutdown = errors.New("h2: connection shutting down")
 

@@ -11,7 +11,7 @@ import (
 // bytes are buffered. Owned by the reader goroutine.
 //
 // A hostile peer is bounded three ways: decoded fields past MaxHeaderListSize
-// are dropped (the stream is then reset), and both the compressed bytes and
+// are dropped (the stream is then reset, the connection lives on), and both the compressed bytes and
 // the number of CONTINUATION frames of one block have hard limits that fail
 // the connection with ENHANCE_YOUR_CALM.
 type headerBlock struct {
@@ -47,14 +47,19 @@ func (b *headerBlock) start(id uint32, endStream bool) {
 	b.tooLarge = false
 	clear(b.fields)
 	b.fields = b.fields[:0]
-	b.dec.SetEmitEnabled(true)
 }
 
+// emit keeps fields while the list fits the limit. Past it, fields are
+// still decoded, only dropped: a decoder with emitting disabled skips
+// non-indexed string literals undecoded and so would let invalid Huffman
+// data (RFC 7541 §5.2, a COMPRESSION_ERROR) through.
 func (b *headerBlock) emit(f hpack.HeaderField) {
+	if b.tooLarge {
+		return
+	}
 	b.size += f.Size()
 	if b.size > b.limit {
 		b.tooLarge = true
-		b.dec.SetEmitEnabled(false)
 		return
 	}
 	b.fields = append(b.fields, f)

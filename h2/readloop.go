@@ -14,6 +14,10 @@ import (
 func (cc *ClientConn) readLoop() {
 	defer close(cc.readerDone)
 	err := cc.readFrames()
+	// closeWithError below calls onChange, and the pool answers a dead
+	// connection by calling Close from inside it: Close must not wait for
+	// this goroutine, which would then wait for itself.
+	cc.readerBusy.Store(true)
 	var ce ConnectionError
 	if errors.As(err, &ce) && !ce.Remote {
 		cc.log.Debug("h2: connection error", "code", ce.Code.String(), "reason", ce.Reason)

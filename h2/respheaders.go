@@ -240,6 +240,13 @@ func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 		close(cs.ready)
 		if b.endStream {
 			cc.endRecvLocked(cs, &a)
+			if !cs.closed && resp.Body == http.NoBody {
+				// The server answered before taking in the whole request
+				// (RFC 9113 §8.1), and there is no body whose Close could
+				// end the stream: stop the upload rather than let a window
+				// the server may never open hold the stream.
+				cc.abortStreamLocked(cs, errResponseComplete, ErrCodeCancel, true, &a)
+			}
 		}
 	}
 	cc.mu.Unlock()
