@@ -52,6 +52,7 @@ type config struct {
 	disableCompression    bool
 	userAgent             string
 	frameTrace            func(h2.FrameEvent)
+	writeByteTimeout      time.Duration
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -245,6 +246,14 @@ func WithUserAgent(ua string) Option {
 	return func(c *config) { c.userAgent = ua }
 }
 
+// WithWriteByteTimeout fails a request, and closes its connection, when a
+// write to the connection makes no progress for d: the peer stopped
+// reading. It bounds requests that have no deadline of their own, on both
+// protocols. The default is 30s.
+func WithWriteByteTimeout(d time.Duration) Option {
+	return func(c *config) { c.writeByteTimeout = d }
+}
+
 // WithFrameTrace calls fn for every HTTP/2 frame read or written, on every
 // connection, for conformance testing and debugging. fn runs on the
 // connection's reader or writer path: keep it fast and do not block.
@@ -270,6 +279,7 @@ func (c *config) validate() error {
 		{"idle conn timeout", c.idleConnTimeout},
 		{"read idle timeout", c.readIdleTimeout},
 		{"ping timeout", c.pingTimeout},
+		{"write byte timeout", c.writeByteTimeout},
 	}
 	for _, v := range durations {
 		if v.d < 0 {
@@ -353,6 +363,7 @@ func (c *config) h1Config() *h1.Config {
 		ExpectContinueTimeout:  c.expectContinueTimeout,
 		DisableCompression:     c.disableCompression,
 		UserAgent:              c.userAgent,
+		WriteByteTimeout:       c.writeByteTimeout,
 		Logger:                 c.logger,
 	}
 }
@@ -369,6 +380,7 @@ func (c *config) h2Config() *h2.Config {
 		DisableCompression:      c.disableCompression,
 		UserAgent:               c.userAgent,
 		FrameTrace:              c.frameTrace,
+		WriteByteTimeout:        c.writeByteTimeout,
 		Logger:                  c.logger,
 	}
 }

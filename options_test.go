@@ -21,6 +21,7 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{WithIdleConnTimeout(-1), "negative idle conn timeout"},
 		{WithReadIdleTimeout(-1), "negative read idle timeout"},
 		{WithPingTimeout(-1), "negative ping timeout"},
+		{WithWriteByteTimeout(-1), "negative write byte timeout"},
 		{WithMaxConnsPerHost(-1), "negative max conns per host"},
 		{WithMaxIdleConns(-2), "negative max idle conns -2"},
 		{WithMaxIdleConnsPerHost(-3), "negative max idle conns per host"},

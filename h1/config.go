@@ -26,9 +26,26 @@ type Config struct {
 	// UserAgent is sent when the request has no User-Agent header; "" means
 	// "plex/1". A request with an empty User-Agent header sends none.
 	UserAgent string
+	// WriteByteTimeout fails a request whose write to the connection makes
+	// no progress this long (a peer that stopped reading); 0 means
+	// DefaultWriteByteTimeout, a negative value no bound.
+	WriteByteTimeout time.Duration
 	// Logger receives connection-level events at debug level; nil logs
 	// nothing.
 	Logger *slog.Logger
+}
+
+// DefaultWriteByteTimeout applies when Config.WriteByteTimeout is zero.
+const DefaultWriteByteTimeout = 30 * time.Second
+
+func (c *Config) writeByteTimeout() time.Duration {
+	switch {
+	case c.WriteByteTimeout == 0:
+		return DefaultWriteByteTimeout
+	case c.WriteByteTimeout < 0:
+		return 0
+	}
+	return c.WriteByteTimeout
 }
 
 // ConnOptions describes one connection.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,13 +76,30 @@ type Conn struct {
 }
 
 // countingWriter counts request bytes on their way to the net.Conn, so an
-// error can say whether anything reached the wire.
+// error can say whether anything reached the wire, and bounds each write
+// by WriteByteTimeout so a peer that stops reading cannot block a request
+// that has no deadline of its own.
 type countingWriter struct{ c *Conn }
 
 func (w *countingWriter) Write(p []byte) (int, error) {
-	n, err := w.c.nc.Write(p)
-	w.c.written.Add(int64(n))
-	return n, err
+	d := w.c.cfg.writeByteTimeout()
+	total := 0
+	for {
+		if d > 0 {
+			_ = w.c.nc.SetWriteDeadline(time.Now().Add(d))
+		}
+		n, err := w.c.nc.Write(p[total:])
+		total += n
+		w.c.written.Add(int64(n))
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return total, err
+		}
+		if n == 0 {
+			return total, &timeoutError{fmt.Sprintf("h1: write made no progress for %v (wrote %d bytes)", d, w.c.written.Load())}
+		}
+		// Slow but moving: a fresh bound for the rest. (On TLS the retry
+		// reports the connection broken, which fails the request as well.)
+	}
 }
 
 // NewConn wraps nc, which must be a freshly dialed connection (after any TLS

@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -177,6 +178,12 @@ func (c *Conn) bodyWriter(req *http.Request, pl plan, trace *httptrace.ClientTra
 	c.wroteRequest(bodyErr, netErr, trace)
 }
 
+// isStall reports whether err is a write that made no progress.
+func isStall(err error) bool {
+	var t *timeoutError
+	return errors.As(err, &t)
+}
+
 // wroteRequest records how writing the request ended and starts the
 // response header timer. A body that failed leaves the server waiting for
 // bytes that will never come, so the connection is closed to end the
@@ -189,9 +196,15 @@ func (c *Conn) wroteRequest(bodyErr, netErr error, trace *httptrace.ClientTrace)
 		c.armHeaderTimerLocked()
 	}
 	c.mu.Unlock()
-	if bodyErr != nil {
+	switch {
+	case bodyErr != nil:
 		c.closeNet(bodyErr)
-	} else {
+	case netErr != nil && isStall(netErr):
+		// The peer stopped reading: it may never answer either, so the
+		// connection is closed rather than left to wait for a response.
+		c.closeReqBody()
+		c.closeNet(netErr)
+	default:
 		c.closeReqBody()
 	}
 	if trace != nil && trace.WroteRequest != nil {
