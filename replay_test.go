@@ -2,12 +2,14 @@ package plex
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plexhttp/plex/h2"
 	"github.com/plexhttp/plex/internal/retry"
 )
 
@@ -45,6 +47,12 @@ func TestReplayFollowsTheMarks(t *testing.T) {
 		})
 	}
 	require.Nil(t, c.replay(get, retry.Mark(boom, retry.Unprocessed), true, maxAttempts), "attempts are bounded")
+
+	graceful := retry.Mark(fmt.Errorf("closed: %w", h2.GoAwayError{LastStreamID: 1, Code: h2.ErrCodeNo}), retry.NoResponse)
+	require.NotNil(t, c.replay(get, graceful, false, 1), "a graceful shutdown's silence is not the request's fault")
+	require.Nil(t, c.replay(post, graceful, false, 1), "but a POST may have been processed")
+	abrupt := retry.Mark(fmt.Errorf("closed: %w", h2.GoAwayError{LastStreamID: 1, Code: h2.ErrCodeInternal}), retry.NoResponse)
+	require.Nil(t, c.replay(get, abrupt, false, 1))
 }
 
 func TestReplayGivesAFreshBody(t *testing.T) {

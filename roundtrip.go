@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 
+	"github.com/plexhttp/plex/h2"
 	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/pool"
 )
@@ -91,7 +92,7 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 		// The server most likely closed a connection that had been idle
 		// just as the request went out; only a request that may be
 		// repeated can be sent again, since it may have arrived.
-		if !reused || !idempotent(req) {
+		if !idempotent(req) || !(reused || gracefulShutdown(err)) {
 			return nil
 		}
 	default:
@@ -110,6 +111,14 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 	r := *req
 	r.Body = body
 	return &r
+}
+
+// gracefulShutdown reports whether the server announced it was shutting
+// down (HTTP/2 GOAWAY with NO_ERROR) before the request failed: its silence
+// came from the shutdown, not from the request, even on a fresh connection.
+func gracefulShutdown(err error) bool {
+	var ga h2.GoAwayError
+	return errors.As(err, &ga) && ga.Code == h2.ErrCodeNo
 }
 
 // idempotent reports whether sending req twice has the effect of sending it

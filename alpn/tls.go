@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http/httptrace"
+	"strings"
 )
 
 // handshakeOrigin runs TLS with the origin over raw (a direct TCP connection
@@ -21,7 +22,7 @@ func (d *Dialer) handshakeOrigin(ctx context.Context, raw net.Conn, t Target, ho
 	}
 	tc, state, err := d.handshake(ctx, raw, cfg, "tls handshake with", t.Addr)
 	if err != nil {
-		if isNoApplicationProtocol(err) {
+		if isNoApplicationProtocol(err) || isUnadvertisedProtocol(err) {
 			return nil, &ALPNError{Offered: offered, Addr: t.Addr, Err: err}
 		}
 		return nil, err
@@ -88,6 +89,14 @@ func selectProtocol(negotiated string, offered []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// isUnadvertisedProtocol reports whether crypto/tls refused the handshake
+// because the server picked a protocol we did not offer (Apache answers an
+// offer of "h2" alone with "http/1.1"). crypto/tls gives this as a plain
+// error, so it too is recognised by its fixed text.
+func isUnadvertisedProtocol(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "tls: server selected unadvertised ALPN protocol")
 }
 
 // isNoApplicationProtocol reports whether the server aborted the handshake

@@ -3,6 +3,7 @@ package h2
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"golang.org/x/net/http2"
 )
@@ -104,6 +105,19 @@ type GoAwayError struct {
 	Code         ErrCode
 	DebugData    string
 }
+
+// closedAfterGoAwayError: the peer announced a graceful shutdown (GOAWAY
+// with NO_ERROR) and then closed before answering every stream it had
+// promised to process. It matches the GOAWAY with errors.As, so callers can
+// tell a shutdown from a crash, and io.ErrUnexpectedEOF with errors.Is.
+type closedAfterGoAwayError struct{ ga GoAwayError }
+
+func (e *closedAfterGoAwayError) Error() string {
+	return fmt.Sprintf("h2: connection closed by peer after GOAWAY (last stream %d, %v): %v",
+		e.ga.LastStreamID, e.ga.Code, io.ErrUnexpectedEOF)
+}
+
+func (e *closedAfterGoAwayError) Unwrap() []error { return []error{e.ga, io.ErrUnexpectedEOF} }
 
 func (e GoAwayError) Error() string {
 	if e.DebugData == "" {

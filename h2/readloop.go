@@ -103,7 +103,7 @@ func (cc *ClientConn) readFailure(err error) error {
 			return ConnectionError{Code: ga.Code, Reason: ga.DebugData, Remote: true}
 		}
 		if ga != nil {
-			return fmt.Errorf("h2: connection closed by peer after GOAWAY: %w", io.ErrUnexpectedEOF)
+			return &closedAfterGoAwayError{ga: *ga}
 		}
 		return fmt.Errorf("h2: connection closed by peer: %w", io.ErrUnexpectedEOF)
 	}
