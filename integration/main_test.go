@@ -1,12 +1,34 @@
 // Package integration runs plex end to end against real servers on
-// loopback: Go's own net/http server here; the servers from Debian's packages
-// are started by the tests that need them.
+// loopback: Go's own net/http server, and the servers from Debian's
+// packages that the interop tests start once per test binary (see
+// realserver).
 package integration
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withRealServers{m}) }
+
+// withRealServers stops the shared real servers after the tests, before the
+// leak check, and writes the interop interopMatrix when PLEX_WRITE_MATRIX=1.
+type withRealServers struct{ m *testing.M }
+
+func (w withRealServers) Run() int {
+	code := w.m.Run()
+	if err := stopRealServers(); err != nil {
+		fmt.Fprintln(os.Stderr, "integration: stopping servers:", err)
+		code = max(code, 1)
+	}
+	if os.Getenv("PLEX_WRITE_MATRIX") == "1" {
+		if err := writeInteropMatrix("../docs/interop.md"); err != nil {
+			fmt.Fprintln(os.Stderr, "integration: writing the interopMatrix:", err)
+			code = max(code, 1)
+		}
+	}
+	return code
+}

@@ -1,0 +1,107 @@
+package realserver
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// startNginx runs nginx with one worker: TLS (h2 and http/1.1 by ALPN),
+// cleartext HTTP/1.1, h2c with prior knowledge, and a TLS listener without
+// http2 whose ALPN offers only http/1.1. POST/PUT /sum go to Go's server
+// as an upstream; reload is "nginx -s reload" (SIGHUP to the master).
+func startNginx(ctx context.Context, o Options) (*Server, error) {
+	bin, err := lookPath("nginx")
+	if err != nil {
+		return nil, err
+	}
+	root, err := writeDocroot(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	cert, key, _, err := o.Certs.WriteFiles(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	up, err := startUpstream()
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(4)
+	if err != nil {
+		up.close()
+		return nil, err
+	}
+	var big strings.Builder
+	for _, kv := range sortedBigHeaders() {
+		fmt.Fprintf(&big, "      add_header %s %q always;\n", kv[0], kv[1])
+	}
+	conf := fmt.Sprintf(`daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid %[1]s/nginx.pid;
+error_log %[1]s/nginx-error.log notice;
+events { worker_connections 2048; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/tmp-body;
+  proxy_temp_path %[1]s/tmp-proxy;
+  fastcgi_temp_path %[1]s/tmp-fastcgi;
+  uwsgi_temp_path %[1]s/tmp-uwsgi;
+  scgi_temp_path %[1]s/tmp-scgi;
+  types { text/plain txt; application/octet-stream bin; }
+  keepalive_timeout %[2]ds;
+  client_max_body_size 64m;
+  large_client_header_buffers 4 8k;
+  server {
+    listen %[3]s ssl http2;
+    listen %[4]s;
+    listen %[5]s http2;
+    listen %[6]s ssl;
+    ssl_certificate %[7]s;
+    ssl_certificate_key %[8]s;
+    root %[9]s;
+    location = /sum {
+      proxy_pass http://%[10]s;
+      proxy_http_version 1.1;
+      proxy_request_buffering off;
+      proxy_buffering off;
+    }
+    location = /bigheaders.txt {
+%[11]s    }
+  }
+}
+`, o.Dir, seconds(o.IdleTimeout), ports[0], ports[1], ports[2], ports[3], cert, key, root, up.addr, big.String())
+	confPath, err := writeFile(o.Dir, "nginx.conf", conf)
+	if err != nil {
+		up.close()
+		return nil, err
+	}
+	p, err := startProc(o.Dir, "nginx", bin, []string{"-c", confPath, "-p", o.Dir, "-e", filepath.Join(o.Dir, "nginx-error.log")})
+	if err != nil {
+		up.close()
+		return nil, err
+	}
+	stop := func() error {
+		return joinErr(p.stop(syscall.SIGTERM), up.close())
+	}
+	if err := waitReady(ctx, ports, p); err != nil {
+		stop()
+		return nil, err
+	}
+	return &Server{
+		Version: version(bin, "-v"),
+		addrs:   map[Proto]string{H2: ports[0], H1TLS: ports[0], H1: ports[1], H2C: ports[2]},
+		Caps: Caps{
+			Protos: Protos, Upload: UploadDigest, Upstream: true, BigHeaders: true,
+			IdleTimeout: roundSeconds(o.IdleTimeout), Reload: true, EarlyUploadAnswer: true,
+			MaxRequestHeaderBytes: 8192,
+		},
+		HTTP1OnlyTLSAddr: ports[3],
+		reload:           func(context.Context) error { return p.signal(syscall.SIGHUP) },
+		stop:             stop,
+	}, nil
+}
