@@ -127,6 +127,17 @@ func (cc *ClientConn) acquireSlot(ctx context.Context) error {
 	s := &cc.slots
 	if s.reserved > 0 {
 		s.reserved--
+		if s.active+s.pending+s.resets >= s.limit {
+			// The peer lowered its stream limit (its first SETTINGS, often)
+			// after the pool handed out this slot. Opening the stream would
+			// exceed what the peer allows; nothing was sent, so the caller
+			// may take a slot elsewhere.
+			limit := s.limit
+			cc.noteIdleLocked()
+			cc.mu.Unlock()
+			cc.changed()
+			return retry.Mark(fmt.Errorf("h2: server lowered its stream limit to %d before the request could start", limit), retry.Unprocessed)
+		}
 		s.pending++
 		cc.mu.Unlock()
 		return nil

@@ -124,3 +124,29 @@ func TestSlotWaitersFailWhenConnCloses(t *testing.T) {
 		h.p.WantClosed()
 	})
 }
+
+// Slots handed out before the peer's first SETTINGS may exceed the limit
+// those SETTINGS bring: the stream is not opened past the limit, and the
+// request fails unprocessed so the caller can take a slot elsewhere.
+func TestReservationsBeyondLoweredLimitAreRefusedUnprocessed(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarnessNoHandshake(t, nil)
+		require.True(t, h.cc.Reserve())
+		require.True(t, h.cc.Reserve())
+		h.p.Handshake(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 1})
+		require.Zero(t, h.cc.Available())
+
+		ch1 := h.roundTrip(get(t, "https://example.com/1"))
+		id1 := h.p.WantHeaders(nil)
+		r2 := h.result(h.roundTrip(get(t, "https://example.com/2")))
+		require.ErrorContains(t, r2.err, "lowered its stream limit to 1")
+		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r2.err))
+		require.Equal(t, 1, h.cc.InFlight())
+		h.p.WantIdle()
+
+		h.p.WriteHeaders(id1, true, ":status", "200")
+		require.NoError(t, h.result(ch1).err)
+		require.Equal(t, 1, h.cc.Available())
+		h.p.WantIdle()
+	})
+}

@@ -18,8 +18,7 @@ const apacheModules = "/usr/lib/apache2/modules"
 // parents must be readable by that user. Reload is a graceful restart
 // (SIGUSR1 to the parent).
 func startApache(ctx context.Context, o Options) (*Server, error) {
-	bin, err := lookPath("apache2")
-	if err != nil {
+	if _, err := lookPath("apache2"); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(apacheModules + "/mod_http2.so"); err != nil {
@@ -28,23 +27,11 @@ func startApache(ctx context.Context, o Options) (*Server, error) {
 	if err := os.Chmod(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	root, err := writeDocroot(o.Dir)
+	w, err := prepare(o, "apache2", 3, true)
 	if err != nil {
 		return nil, err
 	}
-	cert, key, _, err := o.Certs.WriteFiles(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	up, err := startUpstream()
-	if err != nil {
-		return nil, err
-	}
-	ports, err := freePorts(3)
-	if err != nil {
-		up.close()
-		return nil, err
-	}
+	bin, root, cert, key, up, ports := w.bin, w.root, w.cert, w.key, w.up, w.ports
 	var mods strings.Builder
 	for _, m := range []string{"mpm_event", "authz_core", "headers", "ssl", "socache_shmcb", "http2", "proxy", "proxy_http"} {
 		fmt.Fprintf(&mods, "LoadModule %s_module %s/mod_%s.so\n", m, apacheModules, m)

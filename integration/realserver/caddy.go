@@ -16,27 +16,11 @@ import (
 // in Options.Dir: Caddy keeps its listeners and shuts the old servers down
 // gracefully.
 func startCaddy(ctx context.Context, o Options) (*Server, error) {
-	bin, err := lookPath("caddy")
+	w, err := prepare(o, "caddy", 2, true)
 	if err != nil {
 		return nil, err
 	}
-	root, err := writeDocroot(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	cert, key, _, err := o.Certs.WriteFiles(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	up, err := startUpstream()
-	if err != nil {
-		return nil, err
-	}
-	ports, err := freePorts(2)
-	if err != nil {
-		up.close()
-		return nil, err
-	}
+	bin, root, cert, key, up, ports := w.bin, w.root, w.cert, w.key, w.up, w.ports
 	var big strings.Builder
 	for _, kv := range sortedBigHeaders() {
 		fmt.Fprintf(&big, "    %s %q\n", kv[0], kv[1])

@@ -172,3 +172,37 @@ func (u *upstream) close() error {
 	<-u.done
 	return err
 }
+
+// workspace is what every server needs before its configuration is
+// written: its program, a document root, certificate files, loopback
+// ports, and (for servers that proxy uploads) Go's upstream.
+type workspace struct {
+	bin, root, cert, key string
+	ports                []string
+	up                   *upstream // nil unless asked for
+}
+
+// prepare sets up a workspace in o.Dir for program with n free ports. On
+// error nothing is left running.
+func prepare(o Options, program string, n int, withUpstream bool) (*workspace, error) {
+	bin, err := lookPath(program)
+	if err != nil {
+		return nil, err
+	}
+	w := &workspace{bin: bin}
+	if w.root, err = writeDocroot(o.Dir); err != nil {
+		return nil, err
+	}
+	if w.cert, w.key, _, err = o.Certs.WriteFiles(o.Dir); err != nil {
+		return nil, err
+	}
+	if w.ports, err = freePorts(n); err != nil {
+		return nil, err
+	}
+	if withUpstream {
+		if w.up, err = startUpstream(); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}

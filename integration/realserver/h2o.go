@@ -14,27 +14,11 @@ import (
 // listener for HTTP/1.1 and h2c with prior knowledge. POST/PUT /sum go to
 // Go's server through proxy.reverse.url.
 func startH2O(ctx context.Context, o Options) (*Server, error) {
-	bin, err := lookPath("h2o")
+	w, err := prepare(o, "h2o", 2, true)
 	if err != nil {
 		return nil, err
 	}
-	root, err := writeDocroot(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	cert, key, _, err := o.Certs.WriteFiles(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	up, err := startUpstream()
-	if err != nil {
-		return nil, err
-	}
-	ports, err := freePorts(2)
-	if err != nil {
-		up.close()
-		return nil, err
-	}
+	bin, root, cert, key, up, ports := w.bin, w.root, w.cert, w.key, w.up, w.ports
 	var big strings.Builder
 	for _, kv := range sortedBigHeaders() {
 		fmt.Fprintf(&big, "        header.add: %q\n", kv[0]+": "+kv[1])

@@ -18,24 +18,13 @@ import (
 // offering only http/1.1, and TLS with no ALPN. Reload is SIGUSR2 to the
 // master; the old worker stops softly, sending GOAWAY.
 func startHAProxy(ctx context.Context, o Options) (*Server, error) {
-	bin, err := lookPath("haproxy")
+	w, err := prepare(o, "haproxy", 5, true)
 	if err != nil {
 		return nil, err
 	}
-	root, err := writeDocroot(o.Dir)
-	if err != nil {
-		return nil, err
-	}
+	bin, root, up, ports := w.bin, w.root, w.up, w.ports
 	pem := filepath.Join(o.Dir, "haproxy.pem")
 	if err := os.WriteFile(pem, append(append([]byte{}, o.Certs.CertPEM...), o.Certs.KeyPEM...), 0o600); err != nil {
-		return nil, err
-	}
-	up, err := startUpstream()
-	if err != nil {
-		return nil, err
-	}
-	ports, err := freePorts(5)
-	if err != nil {
 		up.close()
 		return nil, err
 	}

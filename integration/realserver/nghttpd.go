@@ -10,22 +10,11 @@ import (
 // answer with the body received. nghttpd never closes idle connections and
 // has no graceful reload.
 func startNghttpd(ctx context.Context, o Options) (*Server, error) {
-	bin, err := lookPath("nghttpd")
+	w, err := prepare(o, "nghttpd", 2, false)
 	if err != nil {
 		return nil, err
 	}
-	root, err := writeDocroot(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	cert, key, _, err := o.Certs.WriteFiles(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	ports, err := freePorts(2)
-	if err != nil {
-		return nil, err
-	}
+	bin, root, cert, key, ports := w.bin, w.root, w.cert, w.key, w.ports
 	common := []string{"--address=127.0.0.1", "--htdocs=" + root, "--echo-upload"}
 	tlsProc, err := startProc(o.Dir, "nghttpd-tls", bin, append(common, port(ports[0]), key, cert))
 	if err != nil {

@@ -13,27 +13,11 @@ import (
 // http2 whose ALPN offers only http/1.1. POST/PUT /sum go to Go's server
 // as an upstream; reload is "nginx -s reload" (SIGHUP to the master).
 func startNginx(ctx context.Context, o Options) (*Server, error) {
-	bin, err := lookPath("nginx")
+	w, err := prepare(o, "nginx", 4, true)
 	if err != nil {
 		return nil, err
 	}
-	root, err := writeDocroot(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	cert, key, _, err := o.Certs.WriteFiles(o.Dir)
-	if err != nil {
-		return nil, err
-	}
-	up, err := startUpstream()
-	if err != nil {
-		return nil, err
-	}
-	ports, err := freePorts(4)
-	if err != nil {
-		up.close()
-		return nil, err
-	}
+	bin, root, cert, key, up, ports := w.bin, w.root, w.cert, w.key, w.up, w.ports
 	var big strings.Builder
 	for _, kv := range sortedBigHeaders() {
 		fmt.Fprintf(&big, "      add_header %s %q always;\n", kv[0], kv[1])
