@@ -143,7 +143,9 @@ func TestInterruptPrintsWhatWasMeasured(t *testing.T) {
 	var rs []jsonResult
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rs))
 	require.True(t, rs[0].Interrupted)
-	require.GreaterOrEqual(t, rs[0].Done, int64(19))
+	// With two in flight, the 19th and 20th may both be cut off by the
+	// interrupt; every earlier one was measured.
+	require.GreaterOrEqual(t, rs[0].Done, int64(18))
 }
 
 func TestDurationBoundsTheRun(t *testing.T) {
