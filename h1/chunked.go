@@ -120,9 +120,13 @@ func (cr *chunkedReader) readSize() (int64, error) {
 	if i == 0 {
 		return 0, perr("h1: malformed chunked encoding: bad chunk size %q", clip(line))
 	}
+	// Whitespace may end the line but may not stand before an extension:
+	// RFC 9112 allows it there, net/http does not, and two parsers that
+	// disagree on framing are what request smuggling is made of.
+	end := i
 	for ; i < len(line) && (line[i] == ' ' || line[i] == '\t'); i++ {
 	}
-	if i < len(line) && line[i] != ';' {
+	if i < len(line) && (line[i] != ';' || i != end) {
 		return 0, perr("h1: malformed chunked encoding: bad chunk size %q", clip(line))
 	}
 	for _, c := range line[i:] {

@@ -164,6 +164,7 @@ func TestChunkedRejectsMalformed(t *testing.T) {
 		{"not hex", "zz\r\n", `h1: malformed chunked encoding: bad chunk size "zz"`},
 		{"empty size", "\r\n", `h1: malformed chunked encoding: bad chunk size ""`},
 		{"0x prefix", "0x5\r\n", `h1: malformed chunked encoding: bad chunk size "0x5"`},
+		{"space before extension", "5 ;ext\r\n", `h1: malformed chunked encoding: bad chunk size "5 ;ext"`},
 		{"size overflow", "10000000000000000\r\n", `h1: malformed chunked encoding: chunk size too large "10000000000000000"`},
 		{"bare LF", "5\nabcde\r\n", `h1: malformed chunked encoding: bare LF in chunk size line "5\n"`},
 		{"data not followed by CRLF", "2\r\nabX\r\n", "h1: malformed chunked encoding: chunk data not followed by CRLF"},
