@@ -40,7 +40,10 @@ func TestLoadMakesExactlyTheRequestCount(t *testing.T) {
 	require.Equal(t, int64(37), seen.Load())
 	require.Equal(t, int64(37*5), rs[0].BytesIn)
 	require.Equal(t, map[string]int64{"200": 37}, rs[0].Status)
-	require.Equal(t, 3, rs[0].Connections, "one connection per -c")
+	// At most one connection per -c; a client whose workers found the
+	// request count used up before they started dials none.
+	require.LessOrEqual(t, rs[0].Connections, 3, "one connection per -c")
+	require.Positive(t, rs[0].Connections)
 	require.Equal(t, "HTTP/1.1", rs[0].Protocol)
 }
 

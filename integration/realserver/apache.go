@@ -89,19 +89,10 @@ ProxyPass /sum http://%[9]s/sum
   Protocols http/1.1
 </VirtualHost>
 `, mods.String(), o.Dir, seconds(o.IdleTimeout), ports[0], ports[1], ports[2], root, big.String(), up.addr, cert, key)
-	confPath, err := writeFile(o.Dir, "apache.conf", conf)
+	p, stop, err := w.launch(ctx, o, "apache", "apache.conf", conf, func(confPath string) []string {
+		return []string{"-DFOREGROUND", "-d", o.Dir, "-f", confPath}
+	})
 	if err != nil {
-		up.close()
-		return nil, err
-	}
-	p, err := startProc(o.Dir, "apache", bin, []string{"-DFOREGROUND", "-d", o.Dir, "-f", confPath})
-	if err != nil {
-		up.close()
-		return nil, err
-	}
-	stop := func() error { return joinErr(p.stop(syscall.SIGTERM), up.close()) }
-	if err := waitReady(ctx, ports, p); err != nil {
-		stop()
 		return nil, err
 	}
 	return &Server{

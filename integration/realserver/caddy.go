@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // startCaddy runs Caddy with a Caddyfile: TLS with h2 and http/1.1 by ALPN,
@@ -55,20 +54,12 @@ http://127.0.0.1:%[10]s {
   import site
 }
 `, admin, o.Dir, seconds(o.IdleTimeout), root, big.String(), up.addr, port(ports[0]), cert, key, port(ports[1]))
-	confPath, err := writeFile(o.Dir, "Caddyfile", conf)
-	if err != nil {
-		up.close()
-		return nil, err
-	}
 	env := []string{"HOME=" + o.Dir, "XDG_DATA_HOME=" + o.Dir, "XDG_CONFIG_HOME=" + o.Dir}
-	p, err := startProc(o.Dir, "caddy", bin, []string{"run", "--config", confPath, "--adapter", "caddyfile"}, env...)
+	confPath := filepath.Join(o.Dir, "Caddyfile")
+	_, stop, err := w.launch(ctx, o, "caddy", "Caddyfile", conf, func(string) []string {
+		return []string{"run", "--config", confPath, "--adapter", "caddyfile"}
+	}, env...)
 	if err != nil {
-		up.close()
-		return nil, err
-	}
-	stop := func() error { return joinErr(p.stop(syscall.SIGTERM), up.close()) }
-	if err := waitReady(ctx, ports, p); err != nil {
-		stop()
 		return nil, err
 	}
 	reload := func(ctx context.Context) error {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -205,4 +206,32 @@ func prepare(o Options, program string, n int, withUpstream bool) (*workspace, e
 		}
 	}
 	return w, nil
+}
+
+// launch writes conf to o.Dir/confName, starts the server with the args
+// that args builds from the config's path, and waits for its ports. stop
+// ends the server and the upstream; on error both are already stopped.
+func (w *workspace) launch(ctx context.Context, o Options, name, confName, conf string, args func(confPath string) []string, env ...string) (p *proc, stop func() error, err error) {
+	closeUp := func() error {
+		if w.up == nil {
+			return nil
+		}
+		return w.up.close()
+	}
+	confPath, err := writeFile(o.Dir, confName, conf)
+	if err != nil {
+		closeUp()
+		return nil, nil, err
+	}
+	p, err = startProc(o.Dir, name, w.bin, args(confPath), env...)
+	if err != nil {
+		closeUp()
+		return nil, nil, err
+	}
+	stop = func() error { return joinErr(p.stop(syscall.SIGTERM), closeUp()) }
+	if err := waitReady(ctx, w.ports, p); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return p, stop, nil
 }

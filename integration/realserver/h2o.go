@@ -48,19 +48,10 @@ hosts:
 %[9]s      /:
         file.dir: %[8]s
 `, o.Dir, seconds(o.IdleTimeout), port(ports[0]), port(ports[1]), cert, key, up.addr, root, big.String(), seconds(h2oHTTP1Timeout(o.IdleTimeout)))
-	confPath, err := writeFile(o.Dir, "h2o.conf", conf)
+	p, stop, err := w.launch(ctx, o, "h2o", "h2o.conf", conf, func(confPath string) []string {
+		return []string{"-m", "master", "-c", confPath}
+	})
 	if err != nil {
-		up.close()
-		return nil, err
-	}
-	p, err := startProc(o.Dir, "h2o", bin, []string{"-m", "master", "-c", confPath})
-	if err != nil {
-		up.close()
-		return nil, err
-	}
-	stop := func() error { return joinErr(p.stop(syscall.SIGTERM), up.close()) }
-	if err := waitReady(ctx, ports, p); err != nil {
-		stop()
 		return nil, err
 	}
 	return &Server{

@@ -59,19 +59,10 @@ frontend fe
 backend go
   server go %[11]s
 `, o.Dir, seconds(o.IdleTimeout), port(ports[0]), port(ports[1]), port(ports[2]), port(ports[3]), port(ports[4]), pem, root, big.String(), up.addr)
-	confPath, err := writeFile(o.Dir, "haproxy.cfg", conf)
+	p, stop, err := w.launch(ctx, o, "haproxy", "haproxy.cfg", conf, func(confPath string) []string {
+		return []string{"-W", "-db", "-f", confPath}
+	})
 	if err != nil {
-		up.close()
-		return nil, err
-	}
-	p, err := startProc(o.Dir, "haproxy", bin, []string{"-W", "-db", "-f", confPath})
-	if err != nil {
-		up.close()
-		return nil, err
-	}
-	stop := func() error { return joinErr(p.stop(syscall.SIGTERM), up.close()) }
-	if err := waitReady(ctx, ports, p); err != nil {
-		stop()
 		return nil, err
 	}
 	return &Server{

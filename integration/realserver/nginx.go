@@ -59,21 +59,10 @@ http {
   }
 }
 `, o.Dir, seconds(o.IdleTimeout), ports[0], ports[1], ports[2], ports[3], cert, key, root, up.addr, big.String())
-	confPath, err := writeFile(o.Dir, "nginx.conf", conf)
+	p, stop, err := w.launch(ctx, o, "nginx", "nginx.conf", conf, func(confPath string) []string {
+		return []string{"-c", confPath, "-p", o.Dir, "-e", filepath.Join(o.Dir, "nginx-error.log")}
+	})
 	if err != nil {
-		up.close()
-		return nil, err
-	}
-	p, err := startProc(o.Dir, "nginx", bin, []string{"-c", confPath, "-p", o.Dir, "-e", filepath.Join(o.Dir, "nginx-error.log")})
-	if err != nil {
-		up.close()
-		return nil, err
-	}
-	stop := func() error {
-		return joinErr(p.stop(syscall.SIGTERM), up.close())
-	}
-	if err := waitReady(ctx, ports, p); err != nil {
-		stop()
 		return nil, err
 	}
 	return &Server{
