@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// minimalServer answers every request on its connections with a fixed small
-// response, reading nothing but the header lines.
-func minimalServer(b *testing.B, resp string) string {
+// serveConns accepts loopback connections and runs serve on each until
+// the benchmark ends.
+func serveConns(b *testing.B, serve func(nc net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(b, err)
 	done := make(chan struct{})
@@ -26,26 +26,34 @@ func minimalServer(b *testing.B, resp string) string {
 			}
 			go func() {
 				defer nc.Close()
-				br := bufio.NewReader(nc)
-				for {
-					for {
-						line, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) == 2 {
-							break
-						}
-					}
-					if _, err := io.WriteString(nc, resp); err != nil {
-						return
-					}
-				}
+				serve(nc)
 			}()
 		}
 	}()
 	b.Cleanup(func() { ln.Close(); <-done })
 	return ln.Addr().String()
+}
+
+// minimalServer answers every request on its connections with a fixed small
+// response, reading nothing but the header lines.
+func minimalServer(b *testing.B, resp string) string {
+	return serveConns(b, func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		for {
+			for {
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					return
+				}
+				if len(line) == 2 {
+					break
+				}
+			}
+			if _, err := io.WriteString(nc, resp); err != nil {
+				return
+			}
+		}
+	})
 }
 
 func BenchmarkRoundTrip(b *testing.B) {
@@ -79,36 +87,21 @@ func BenchmarkRoundTrip(b *testing.B) {
 // uploadServer reads each request with its body and answers 200 with an
 // empty body.
 func uploadServer(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	return serveConns(b, func(nc net.Conn) {
+		br := bufio.NewReaderSize(nc, 64<<10)
 		for {
-			nc, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer nc.Close()
-				br := bufio.NewReaderSize(nc, 64<<10)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					if _, err := io.Copy(io.Discard, req.Body); err != nil {
-						return
-					}
-					if _, err := io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); err != nil {
-						return
-					}
-				}
-			}()
+			if _, err := io.Copy(io.Discard, req.Body); err != nil {
+				return
+			}
+			if _, err := io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); err != nil {
+				return
+			}
 		}
-	}()
-	b.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().String()
+	})
 }
 
 // BenchmarkUpload1MiB sends a 1 MiB body that is not replayable, so it

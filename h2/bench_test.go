@@ -1,7 +1,6 @@
 package h2
 
 import (
-	"io"
 	"net/http"
 	"testing"
 
@@ -10,41 +9,27 @@ import (
 
 func BenchmarkClientConnGET(b *testing.B) {
 	srv, cfg := startTLSServer(b)
-	cc := dialTLS(b, srv, cfg)
-	req, _ := http.NewRequest("GET", srv.URL+"/small", nil)
-	b.ReportAllocs()
-	b.SetParallelism(8)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		buf := make([]byte, 64)
-		for pb.Next() {
-			resp, err := cc.RoundTrip(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			for {
-				if _, err := resp.Body.Read(buf); err != nil {
-					break
-				}
-			}
-			resp.Body.Close()
-		}
-	})
+	benchParallelGET(b, dialTLS(b, srv, cfg), srv.URL+"/small")
 }
 
 func BenchmarkXNetTransportGET(b *testing.B) {
 	srv, cfg := startTLSServer(b)
 	tr := &http2.Transport{TLSClientConfig: cfg}
 	b.Cleanup(tr.CloseIdleConnections)
-	req, _ := http.NewRequest("GET", srv.URL+"/small", nil)
+	benchParallelGET(b, tr, srv.URL+"/small")
+}
+
+// benchParallelGET sends GETs of url through rt from 8×GOMAXPROCS
+// goroutines, reading each body to its end.
+func benchParallelGET(b *testing.B, rt http.RoundTripper, url string) {
+	req, _ := http.NewRequest("GET", url, nil)
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		buf := make([]byte, 64)
 		for pb.Next() {
-			resp, err := tr.RoundTrip(req)
+			resp, err := rt.RoundTrip(req)
 			if err != nil {
 				b.Error(err)
 				return
@@ -57,5 +42,4 @@ func BenchmarkXNetTransportGET(b *testing.B) {
 			resp.Body.Close()
 		}
 	})
-	_ = io.EOF
 }
