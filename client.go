@@ -72,6 +72,8 @@ type Client struct {
 
 	requests atomic.Uint64
 	retries  atomic.Uint64
+
+	httpAddrs, httpsAddrs addrCache // pool addresses of portless URL hosts
 }
 
 // New builds a Client. It returns an error, never panics, for invalid option

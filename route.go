@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/plexhttp/plex/pool"
 )
@@ -39,7 +41,7 @@ func (c *Client) route(req *http.Request) (pool.Key, error) {
 	default:
 		return pool.Key{}, fmt.Errorf("plex: unsupported protocol scheme %q", u.Scheme)
 	}
-	addr, err := originAddr(u.Scheme, u.Host)
+	addr, err := c.originAddr(u.Scheme, u.Host)
 	if err != nil {
 		return pool.Key{}, err
 	}
@@ -57,25 +59,70 @@ func (c *Client) route(req *http.Request) (pool.Key, error) {
 }
 
 // originAddr gives host:port for a URL host, adding the scheme's default
-// port. A host that already names its port is returned as it is, without
-// allocating.
-func originAddr(scheme, host string) (string, error) {
-	h, port, err := net.SplitHostPort(host)
-	if err == nil {
-		if h == "" || port == "" {
+// port. It allocates nothing on the common paths: a host that names its
+// port is returned as it is, and a portless one is joined once per host
+// and then found in the cache.
+func (c *Client) originAddr(scheme, host string) (string, error) {
+	if hasPort(host) {
+		h, port, err := net.SplitHostPort(host)
+		if err != nil || h == "" || port == "" {
 			return "", fmt.Errorf("plex: invalid host %q in request URL", host)
 		}
 		return host, nil
 	}
-	// No port: host may still be a bracketed IPv6 literal.
-	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
-		host = host[1 : len(host)-1]
+	cache := &c.httpAddrs
+	if scheme == "https" {
+		cache = &c.httpsAddrs
 	}
-	if host == "" || strings.ContainsAny(host, " \t\r\n/[]") {
+	if addr, ok := cache.get(host); ok {
+		return addr, nil
+	}
+	h := host
+	// A portless host may still be a bracketed IPv6 literal.
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	if h == "" || strings.ContainsAny(h, " \t\r\n/[]") {
 		return "", fmt.Errorf("plex: invalid host %q in request URL", host)
 	}
+	port := "80"
 	if scheme == "https" {
-		return net.JoinHostPort(host, "443"), nil
+		port = "443"
 	}
-	return net.JoinHostPort(host, "80"), nil
+	addr := net.JoinHostPort(h, port)
+	cache.put(host, addr)
+	return addr, nil
+}
+
+// hasPort reports whether host ends in a port: a colon after any
+// bracketed IPv6 literal.
+func hasPort(host string) bool {
+	i := strings.LastIndexByte(host, ':')
+	return i >= 0 && i > strings.LastIndexByte(host, ']')
+}
+
+// addrCache remembers the host:port of portless URL hosts. It stops
+// growing at maxCachedAddrs, so a client fed endless distinct hosts only
+// loses the saving, never memory.
+type addrCache struct {
+	m sync.Map // URL host -> host:port
+	n atomic.Int32
+}
+
+const maxCachedAddrs = 1024
+
+func (a *addrCache) get(host string) (string, bool) {
+	v, ok := a.m.Load(host)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+func (a *addrCache) put(host, addr string) {
+	if a.n.Load() < maxCachedAddrs {
+		if _, loaded := a.m.LoadOrStore(host, addr); !loaded {
+			a.n.Add(1)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -83,4 +84,38 @@ func TestRouteRefusesSchemeWithoutProtocol(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.route(req)
 	require.ErrorContains(t, err, "neither HTTP1 nor HTTP2")
+}
+
+// BenchmarkRoute: naming the origin is on every request's path; a URL
+// without a port (the common case) must not allocate.
+func BenchmarkRoute(b *testing.B) {
+	c, err := New()
+	require.NoError(b, err)
+	defer c.Close()
+	for _, u := range []string{"https://example.com/x", "http://example.com:8080/x"} {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		require.NoError(b, err)
+		b.Run(req.URL.Host, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.route(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestAddrCacheStopsGrowing(t *testing.T) {
+	var a addrCache
+	for i := range maxCachedAddrs + 100 {
+		h := "h" + strconv.Itoa(i)
+		a.put(h, h+":80")
+	}
+	require.EqualValues(t, maxCachedAddrs, a.n.Load())
+	addr, ok := a.get("h0")
+	require.True(t, ok)
+	require.Equal(t, "h0:80", addr)
+	_, ok = a.get("h" + strconv.Itoa(maxCachedAddrs+50))
+	require.False(t, ok)
 }
