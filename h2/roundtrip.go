@@ -35,7 +35,7 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = ctx.Err()
 	}
 	if err != nil {
-		cc.dropReservation()
+		cc.Release() // the reservation, if any, goes unused
 		closeRequestBody(req)
 		return nil, err
 	}
@@ -95,21 +95,6 @@ func closeRequestBody(req *http.Request) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-}
-
-// dropReservation consumes the caller's reservation, if any, for a request
-// that failed before using it.
-func (cc *ClientConn) dropReservation() {
-	cc.mu.Lock()
-	if cc.slots.reserved == 0 {
-		cc.mu.Unlock()
-		return
-	}
-	cc.slots.reserved--
-	cc.slots.grant()
-	cc.noteIdleLocked()
-	cc.mu.Unlock()
-	cc.changed()
 }
 
 // acquireSlot turns the caller's reservation, or a free slot, or the first
