@@ -45,7 +45,7 @@ func (b *responseBody) Read(p []byte) (int, error) {
 		cc.mu.Unlock()
 		// Woken by DATA, END_STREAM, a reset, the request context (through
 		// the stream's context hook) or the connection closing.
-		<-cs.readable
+		<-cs.wake
 		cc.mu.Lock()
 	}
 }

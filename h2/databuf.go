@@ -22,6 +22,9 @@ var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
 type dataBuffer struct {
 	chunks []*chunk // oldest first
 	size   int      // unread bytes in all chunks
+	// inline backs chunks until a body spans more than two chunks, so a
+	// small response's buffer costs no allocation for the slice either.
+	inline [2]*chunk
 }
 
 // Len is the number of unread bytes.
@@ -37,6 +40,9 @@ func (d *dataBuffer) Write(p []byte) {
 		} else {
 			c = chunkPool.Get().(*chunk)
 			c.r, c.w = 0, 0
+			if d.chunks == nil {
+				d.chunks = d.inline[:0]
+			}
 			d.chunks = append(d.chunks, c)
 		}
 		n := copy(c.buf[c.w:], p)

@@ -192,7 +192,7 @@ func (cc *ClientConn) acceptDataLocked(cs *stream, f *http2.DataFrame, data []by
 			a.connWU += cc.recvWin.release(len(data))
 		} else {
 			cs.rbuf.Write(data)
-			signal(cs.readable)
+			signal(cs.wake)
 		}
 	}
 	if f.StreamEnded() {

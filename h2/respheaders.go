@@ -91,8 +91,9 @@ func parseStatus(s string) (int, bool) {
 }
 
 // headerOf builds an http.Header from the regular fields, sharing one
-// backing array for the single values most fields have.
-func headerOf(fields []hpack.HeaderField) http.Header {
+// backing array for the single values most fields have: vals when it is
+// large enough, else a new one.
+func headerOf(fields []hpack.HeaderField, vals []string) http.Header {
 	n := 0
 	for _, f := range fields {
 		if !strings.HasPrefix(f.Name, ":") {
@@ -100,7 +101,9 @@ func headerOf(fields []hpack.HeaderField) http.Header {
 		}
 	}
 	h := make(http.Header, n)
-	vals := make([]string, n)
+	if len(vals) < n {
+		vals = make([]string, n)
+	}
 	for _, f := range fields {
 		if strings.HasPrefix(f.Name, ":") {
 			continue
@@ -119,8 +122,11 @@ func headerOf(fields []hpack.HeaderField) http.Header {
 
 // newResponse builds the response for a final header block.
 func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bool) (*http.Response, int64, error) {
-	h := headerOf(fields)
-	resp := &http.Response{
+	h := headerOf(fields, cs.hvals[:])
+	// The response lives in the stream: its Body already keeps the stream
+	// reachable for as long as the application holds the response.
+	resp := &cs.respStore
+	*resp = http.Response{
 		StatusCode: code,
 		Proto:      "HTTP/2.0",
 		ProtoMajor: 2,
@@ -237,7 +243,7 @@ func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 		cs.gotFinal = true
 		cs.resp = resp
 		cs.wantLen = want
-		close(cs.ready)
+		signal(cs.wake)
 		if b.endStream {
 			cc.endRecvLocked(cs, &a)
 			if !cs.closed && resp.Body == http.NoBody {
@@ -286,7 +292,7 @@ func (cc *ClientConn) on1xx(cs *stream, b *headerBlock, code int) {
 	case cs.num1xx > max1xx:
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeCancel, "more than %d informational responses", max1xx), ErrCodeCancel, true)
 	case cs.trace != nil && cs.trace.Got1xxResponse != nil:
-		if err := cs.trace.Got1xxResponse(code, textproto.MIMEHeader(headerOf(b.fields))); err != nil {
+		if err := cs.trace.Got1xxResponse(code, textproto.MIMEHeader(headerOf(b.fields, nil))); err != nil {
 			cc.abortStream(cs, err, ErrCodeCancel, true)
 		}
 	}

@@ -49,8 +49,7 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 		trace:     httptrace.ContextClientTrace(ctx),
 		isHead:    rh.method == http.MethodHead,
 		addedGzip: rh.addGzip,
-		ready:     make(chan struct{}),
-		readable:  make(chan struct{}, 1),
+		wake:      make(chan struct{}, 1),
 		wantLen:   -1,
 	}
 	uploads := rh.hasBody || rh.hasTrailer
@@ -218,31 +217,36 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 // awaitResponse waits for the final response headers or the stream's end.
 func (cs *stream) awaitResponse() (*http.Response, error) {
 	cc := cs.cc
+	var timeout <-chan time.Time
 	if d := cc.cfg.ResponseHeaderTimeout; d > 0 {
 		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		cc.mu.Lock()
+		resp, err := cs.resp, cs.respErr
+		cc.mu.Unlock()
+		if err != nil {
+			if cs.stopCtx != nil {
+				cs.stopCtx()
+			}
+			return nil, err
+		}
+		if resp != nil {
+			if resp.Body == http.NoBody && cs.stopCtx != nil {
+				cs.stopCtx()
+			}
+			return resp, nil
+		}
 		select {
-		case <-cs.ready:
-		case <-t.C:
+		case <-cs.wake:
+		case <-timeout:
+			d := cc.cfg.ResponseHeaderTimeout
 			cc.abortStream(cs, retry.Mark(&timeoutError{msg: "h2: timeout awaiting response headers after " + d.String()}, retry.NoResponse), ErrCodeCancel, true)
-			<-cs.ready
+			timeout = nil
 		}
-		t.Stop()
-	} else {
-		<-cs.ready
 	}
-	cc.mu.Lock()
-	resp, err := cs.resp, cs.respErr
-	cc.mu.Unlock()
-	if err != nil {
-		if cs.stopCtx != nil {
-			cs.stopCtx()
-		}
-		return nil, err
-	}
-	if resp.Body == http.NoBody && cs.stopCtx != nil {
-		cs.stopCtx()
-	}
-	return resp, nil
 }
 
 func (cs *stream) wroteRequest(err error) {

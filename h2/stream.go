@@ -23,12 +23,22 @@ type stream struct {
 	trace     *httptrace.ClientTrace
 	isHead    bool
 	addedGzip bool
-	ready     chan struct{} // closed once resp or respErr is set
-	readable  chan struct{} // cap 1: body bytes, EOF or an error arrived
-	sendable  chan struct{} // cap 1: send window grew or writing must stop; nil without a body
-	stopCtx   func() bool   // unregisters the request-context hook; may be nil
-	body      responseBody
-	num1xx    int // informational responses so far; owned by the reader goroutine
+	// wake (cap 1) is signalled when resp or respErr is set and when body
+	// bytes, EOF or an error arrive. One goroutine at a time waits on it
+	// (RoundTrip for the response, then the body's reader), and it checks
+	// the stream's state under cc.mu before each wait, so a signal is
+	// never lost and a stale one only costs a recheck.
+	wake     chan struct{}
+	sendable chan struct{} // cap 1: send window grew or writing must stop; nil without a body
+	stopCtx  func() bool   // unregisters the request-context hook; may be nil
+	body     responseBody
+	num1xx   int // informational responses so far; owned by the reader goroutine
+
+	// respStore and hvals back the final response and its header values,
+	// so that a response costs no allocations of its own; written once by
+	// the reader goroutine before the response is published.
+	respStore http.Response
+	hvals     [8]string
 
 	// id is assigned under cc.mu as the stream opens, before any other
 	// goroutine can see the stream, and never changes.
@@ -144,7 +154,6 @@ func (cc *ClientConn) run(a *actions) {
 func (cc *ClientConn) abortStreamLocked(cs *stream, err error, code ErrCode, sendRST bool, a *actions) {
 	if !cs.gotFinal && cs.respErr == nil {
 		cs.respErr = err
-		close(cs.ready)
 	}
 	if cs.readErr == nil {
 		cs.readErr = err
@@ -154,7 +163,7 @@ func (cc *ClientConn) abortStreamLocked(cs *stream, err error, code ErrCode, sen
 		}
 		cs.rbuf.Reset()
 	}
-	signal(cs.readable)
+	signal(cs.wake)
 	if cs.writeErr == nil {
 		cs.writeErr = err
 	}
@@ -205,7 +214,7 @@ func (cc *ClientConn) endRecvLocked(cs *stream, a *actions) {
 	if cs.readErr == nil {
 		cs.readErr = io.EOF
 	}
-	signal(cs.readable)
+	signal(cs.wake)
 	if cs.sentEnd && !cs.closed {
 		cc.closeStreamLocked(cs, a)
 	}
