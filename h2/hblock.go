@@ -15,7 +15,7 @@ import (
 // the number of CONTINUATION frames of one block have hard limits that fail
 // the connection with ENHANCE_YOUR_CALM.
 type headerBlock struct {
-	dec       *hpack.Decoder
+	dec       *hpackDecoder
 	limit     uint32 // our MaxHeaderListSize
 	maxBytes  int    // compressed bytes per block
 	maxFrames int    // CONTINUATION frames per block
@@ -35,10 +35,9 @@ func (b *headerBlock) init(limit uint32) {
 	b.maxBytes = int(limit) + 64<<10
 	// Enough for a full list in minimum-size frames, far below a flood.
 	b.maxFrames = int(limit)/minMaxFrameSize + 64
-	b.dec = hpack.NewDecoder(4096, b.emit)
 	// A string must still be decoded when it is too large for the list, so
 	// the hpack table stays in step; only the compressed bound caps it.
-	b.dec.SetMaxStringLength(b.maxBytes)
+	b.dec = newHPACKDecoder(initialHeaderTableSize, b.maxBytes, b.fits)
 }
 
 func (b *headerBlock) start(id uint32, endStream bool) {
@@ -47,22 +46,23 @@ func (b *headerBlock) start(id uint32, endStream bool) {
 	b.tooLarge = false
 	clear(b.fields)
 	b.fields = b.fields[:0]
+	b.dec.reset()
 }
 
-// emit keeps fields while the list fits the limit. Past it, fields are
-// still decoded, only dropped: a decoder with emitting disabled skips
-// non-indexed string literals undecoded and so would let invalid Huffman
-// data (RFC 7541 §5.2, a COMPRESSION_ERROR) through.
-func (b *headerBlock) emit(f hpack.HeaderField) {
+// fits keeps fields while the list fits the limit. Past it, fields are
+// still decoded, only dropped: skipping them undecoded would let invalid
+// Huffman data (RFC 7541 §5.2, a COMPRESSION_ERROR) through and leave the
+// table out of step.
+func (b *headerBlock) fits(nameLen, valueLen int) bool {
 	if b.tooLarge {
-		return
+		return false
 	}
-	b.size += f.Size()
+	b.size += uint32(nameLen+valueLen) + entryOverhead
 	if b.size > b.limit {
 		b.tooLarge = true
-		return
+		return false
 	}
-	b.fields = append(b.fields, f)
+	return true
 }
 
 // add decodes one fragment; done reports the end of the block.
@@ -77,14 +77,30 @@ func (b *headerBlock) add(frag []byte, continuation, endHeaders bool) (done bool
 	if b.bytes > b.maxBytes {
 		return false, ConnectionError{Code: ErrCodeEnhanceYourCalm, Reason: fmt.Sprintf("header block on stream %d exceeds %d compressed bytes", b.streamID, b.maxBytes)}
 	}
-	if _, err := b.dec.Write(frag); err != nil {
+	if err := b.dec.write(frag); err != nil {
 		return false, ConnectionError{Code: ErrCodeCompression, Reason: fmt.Sprintf("decoding header block on stream %d: %v", b.streamID, err)}
 	}
 	if !endHeaders {
 		return false, nil
 	}
-	if err := b.dec.Close(); err != nil {
+	if err := b.dec.end(); err != nil {
 		return false, ConnectionError{Code: ErrCodeCompression, Reason: fmt.Sprintf("truncated header block on stream %d: %v", b.streamID, err)}
 	}
+	b.materialize()
 	return true, nil
+}
+
+// materialize turns the decoded fields into strings: one allocation for the
+// whole block, which every name and value shares.
+func (b *headerBlock) materialize() {
+	spans := b.dec.fields
+	if len(spans) == 0 {
+		return
+	}
+	all := string(b.dec.out)
+	for _, sp := range spans {
+		name := all[sp.off : sp.off+sp.nameLen]
+		value := all[sp.off+sp.nameLen : sp.off+sp.nameLen+sp.valueLen]
+		b.fields = append(b.fields, hpack.HeaderField{Name: name, Value: value, Sensitive: sp.sensitive})
+	}
 }
