@@ -3,8 +3,6 @@ package h2
 import (
 	"errors"
 	"fmt"
-
-	"golang.org/x/net/http2/hpack"
 )
 
 // hpackDecoder decodes the header blocks a server sends (RFC 7541).
@@ -15,7 +13,7 @@ import (
 // and never refer to them again, so those indexes churn on every response.
 // Here every decoded name and value of a block goes into one byte slice that
 // becomes a single string when the block ends, and the table keeps plain
-// bytes. Huffman decoding is x/net's.
+// bytes.
 //
 // A block may be split across HEADERS and CONTINUATION frames at any byte;
 // an incomplete representation at the end of a fragment waits in pending for
@@ -26,11 +24,12 @@ type hpackDecoder struct {
 	maxString int    // longest encoded string literal accepted
 	started   bool   // a field was decoded in this block; size updates must come first
 	pending   []byte
-	out       outBuf      // this block's decoded names and values
+	out       []byte      // this block's decoded names and values
 	fields    []fieldSpan // this block's fields, in order, as ranges of out
 	// keep reports whether a decoded field fits the header list; a field it
 	// refuses is still decoded (the table must stay in step) but not kept.
 	keep func(nameLen, valueLen int) bool
+	huff *huffTables
 }
 
 // fieldSpan is one decoded field: its name is out[off:off+nameLen] and its
@@ -38,15 +37,6 @@ type hpackDecoder struct {
 type fieldSpan struct {
 	off, nameLen, valueLen int
 	sensitive              bool
-}
-
-// outBuf appends what is written to it; x/net's Huffman decoder writes into
-// it directly.
-type outBuf []byte
-
-func (o *outBuf) Write(p []byte) (int, error) {
-	*o = append(*o, p...)
-	return len(p), nil
 }
 
 var errNeedMore = errors.New("hpack: need more bytes")
@@ -57,7 +47,7 @@ var errNeedMore = errors.New("hpack: need more bytes")
 const initialHeaderTableSize = 4096
 
 func newHPACKDecoder(tableSize uint32, maxString int, keep func(nameLen, valueLen int) bool) *hpackDecoder {
-	d := &hpackDecoder{maxTable: tableSize, maxString: maxString, keep: keep}
+	d := &hpackDecoder{maxTable: tableSize, maxString: maxString, keep: keep, huff: huffman()}
 	d.table.max = tableSize
 	return d
 }
@@ -258,10 +248,9 @@ func (d *hpackDecoder) appendString(raw []byte, huff bool) error {
 		d.out = append(d.out, raw...)
 		return nil
 	}
-	if _, err := hpack.HuffmanDecode(&d.out, raw); err != nil {
-		return fmt.Errorf("hpack: %w", err)
-	}
-	return nil
+	out, err := d.huff.appendDecoded(d.out, raw)
+	d.out = out
+	return err
 }
 
 // readInt decodes the integer at the start of p with an n-bit prefix
