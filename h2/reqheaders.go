@@ -138,8 +138,8 @@ func (cc *ClientConn) prepareRequest(req *http.Request) (reqHeaders, error) {
 		rh.bodyLen = -1
 	}
 	rh.sendLen = rh.bodyLen > 0 || rh.bodyLen == 0 && (rh.method == "POST" || rh.method == "PUT" || rh.method == "PATCH")
-	rh.addGzip = !cc.cfg.DisableCompression && req.Header.Get("Accept-Encoding") == "" &&
-		req.Header.Get("Range") == "" && rh.method != http.MethodHead
+	rh.addGzip = !cc.cfg.DisableCompression && headerValue(req.Header, "Accept-Encoding") == "" &&
+		headerValue(req.Header, "Range") == "" && rh.method != http.MethodHead
 	if _, ok := req.Header["User-Agent"]; !ok {
 		rh.userAgent = cc.cfg.UserAgent
 	}

@@ -61,16 +61,25 @@ func checkResponseFields(fields []hpack.HeaderField, trailers bool) (status stri
 // validLowerName reports a valid field name without upper-case letters
 // (RFC 9113 §8.2.1).
 func validLowerName(n string) bool {
-	if !httpguts.ValidHeaderFieldName(n) {
+	if n == "" {
 		return false
 	}
 	for i := 0; i < len(n); i++ {
-		if 'A' <= n[i] && n[i] <= 'Z' {
+		if !lowerTokenByte[n[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// lowerTokenByte marks the bytes of RFC 9110 tokens, less upper-case
+// letters: one lookup per byte checks both rules.
+var lowerTokenByte = func() (t [256]bool) {
+	for b := range 128 {
+		t[b] = httpguts.IsTokenRune(rune(b)) && (b < 'A' || b > 'Z')
+	}
+	return t
+}()
 
 var statusLines = func() map[int]string {
 	m := make(map[int]string)
@@ -104,13 +113,19 @@ func headerOf(fields []hpack.HeaderField, vals []string) http.Header {
 	if len(vals) < n {
 		vals = make([]string, n)
 	}
-	for _, f := range fields {
+	for i, f := range fields {
 		if strings.HasPrefix(f.Name, ":") {
 			continue
 		}
 		k := canonHeader(f.Name)
-		if old, ok := h[k]; ok {
-			h[k] = append(old, f.Value)
+		var dup bool
+		if len(fields) <= 16 {
+			dup = seenBefore(fields, i)
+		} else {
+			_, dup = h[k]
+		}
+		if dup {
+			h[k] = append(h[k], f.Value)
 			continue
 		}
 		vals[0] = f.Value
@@ -118,6 +133,19 @@ func headerOf(fields []hpack.HeaderField, vals []string) http.Header {
 		vals = vals[1:]
 	}
 	return h
+}
+
+// seenBefore reports whether the name of fields[i] occurs before it. For
+// the few fields most responses have, comparing names is cheaper than a
+// map lookup; longer lists, where comparing would cost the square of their
+// length, use the map.
+func seenBefore(fields []hpack.HeaderField, i int) bool {
+	for _, f := range fields[:i] {
+		if f.Name == fields[i].Name {
+			return true
+		}
+	}
+	return false
 }
 
 // newResponse builds the response for a final header block.
@@ -178,9 +206,9 @@ func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bo
 	resp.ContentLength = want
 	cs.body.cs = cs
 	resp.Body = &cs.body
-	if cs.addedGzip && strings.EqualFold(h.Get("Content-Encoding"), "gzip") {
-		h.Del("Content-Encoding")
-		h.Del("Content-Length")
+	if cs.addedGzip && strings.EqualFold(headerValue(h, "Content-Encoding"), "gzip") {
+		delete(h, "Content-Encoding")
+		delete(h, "Content-Length")
 		resp.ContentLength = -1
 		resp.Uncompressed = true
 		resp.Body = &gzipBody{body: &cs.body}
