@@ -67,8 +67,13 @@ func buildHuffman() *huffTables {
 // than 7 bits or not all ones, and the EOS symbol, are errors (RFC 7541
 // §5.2).
 func (t *huffTables) appendDecoded(dst, src []byte) ([]byte, error) {
-	// Shift counts are masked with 63 only to spare the compiler's checks
-	// for shifts of 64 or more, which cannot happen here.
+	// Every code is at least 5 bits, so src decodes to at most 8/5 of its
+	// length: with room made first, symbols are stored without append's
+	// checks. Shift counts are masked with 63 only to spare the compiler's
+	// checks for shifts of 64 or more, which cannot happen here.
+	n := len(dst)
+	dst = slices.Grow(dst, len(src)*8/5+1)
+	out := dst[:cap(dst)]
 	var acc uint64 // unread bits, right-aligned; bits above them are stale
 	var nb uint    // how many
 	i := 0
@@ -80,28 +85,28 @@ func (t *huffTables) appendDecoded(dst, src []byte) ([]byte, error) {
 				nb += 8
 			}
 		}
-		if nb < 8 {
+		if nb >= 8 {
+			if e := t.short[uint8(acc>>((nb-8)&63))]; e.n != 0 {
+				out[n] = e.sym
+				n++
+				nb -= uint(e.n)
+				continue
+			}
+		} else {
 			// The input is exhausted. What is left is a short code
 			// followed by padding, or padding alone: fewer than 8 bits,
 			// all ones. No code of 7 bits or fewer is all ones (they
 			// would be prefixes of EOS), so the two cannot be confused.
-			if nb == 0 {
-				return dst, nil
-			}
 			ones := uint64(1)<<(nb&63) - 1
 			if acc&ones == ones {
-				return dst, nil
+				return out[:n], nil
 			}
 			e := t.short[uint8(acc<<((8-nb)&63))|uint8(0xff>>(nb&63))]
 			if e.n == 0 || uint(e.n) > nb {
-				return dst, errHuffman
+				return out[:n], errHuffman
 			}
-			dst = append(dst, e.sym)
-			nb -= uint(e.n)
-			continue
-		}
-		if e := t.short[uint8(acc>>((nb-8)&63))]; e.n != 0 {
-			dst = append(dst, e.sym)
+			out[n] = e.sym
+			n++
 			nb -= uint(e.n)
 			continue
 		}
@@ -115,9 +120,10 @@ func (t *huffTables) appendDecoded(dst, src []byte) ([]byte, error) {
 		if uint(c.n) > nb || c.sym == 256 {
 			// EOS, or a long code cut short: 8 or more bits of
 			// padding at best.
-			return dst, errHuffman
+			return out[:n], errHuffman
 		}
-		dst = append(dst, byte(c.sym))
+		out[n] = byte(c.sym)
+		n++
 		nb -= uint(c.n)
 	}
 }
