@@ -23,7 +23,9 @@ func (b *responseBody) Read(p []byte) (int, error) {
 		if cs.rbuf.Len() > 0 && len(p) > 0 {
 			n := cs.rbuf.Read(p)
 			var a actions
-			a.connWU = cc.recvWin.release(n)
+			if !cc.closed {
+				a.connWU = cc.recvWin.release(n)
+			}
 			if !cs.recvEnd && !cs.closed {
 				a.streamID, a.streamWU = cs.id, cs.recv.release(n)
 			}
@@ -68,7 +70,7 @@ func (b *responseBody) Close() error {
 		cc.run(&a)
 		return nil
 	}
-	if unread := cs.rbuf.Len(); unread > 0 {
+	if unread := cs.rbuf.Len(); unread > 0 && !cc.closed {
 		a.connWU = cc.recvWin.release(unread)
 	}
 	cs.rbuf.Reset()

@@ -277,7 +277,7 @@ func (cc *ClientConn) closeWithError(err error) {
 	}
 	cc.log.Debug("h2: connection closing", "remote", cc.nc.RemoteAddr().String(), "err", err)
 	for _, cs := range cc.streams {
-		cc.abortStreamLocked(cs, cs.failureLocked(err), 0, false, &a)
+		cc.failStreamLocked(cs, cs.failureLocked(err), &a)
 	}
 	cc.slots.failAll()
 	if cc.idleTimer != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"testing"
+	"testing/synctest"
 
 	"github.com/plexhttp/plex/internal/retry"
 	"github.com/stretchr/testify/require"
@@ -91,11 +92,35 @@ func TestRSTStreamDuringBodyFailsRead(t *testing.T) {
 		h.p.WriteRSTStream(id, http2.ErrCodeInternal)
 		r := h.result(ch)
 		require.NoError(t, r.err)
-		_, err := io.ReadAll(r.resp.Body)
+		got, err := io.ReadAll(r.resp.Body)
+		require.Equal(t, "part", string(got), "bytes that arrived before the reset are delivered first")
 		var se StreamError
 		require.ErrorAs(t, err, &se)
 		require.Equal(t, ErrCodeInternal, se.Code)
 		h.p.WantIdle()
+	})
+}
+
+func TestConnectionLostDuringBodyDeliversBufferedBytes(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		h.p.WriteHeaders(id, false, ":status", "200")
+		h.p.WriteData(id, false, []byte("part"))
+		r := h.result(ch)
+		require.NoError(t, r.err)
+		buf := make([]byte, 2)
+		n, err := r.resp.Body.Read(buf)
+		require.NoError(t, err)
+		require.Equal(t, "pa", string(buf[:n]))
+		require.NoError(t, h.p.Conn().Close())
+		synctest.Wait() // the client has seen the connection end
+		require.Error(t, h.cc.Err())
+		got, err := io.ReadAll(r.resp.Body)
+		require.Equal(t, "rt", string(got), "bytes that arrived before the connection ended are delivered first")
+		require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		require.NoError(t, r.resp.Body.Close())
 	})
 }
 

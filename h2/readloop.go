@@ -258,11 +258,11 @@ func (cc *ClientConn) onRSTStream(f *http2.RSTStreamFrame) error {
 		cc.closeStreamLocked(cs, &a)
 	case code == ErrCodeRefusedStream:
 		// §8.7: the peer did no processing of a refused stream.
-		cc.abortStreamLocked(cs, retry.Mark(serr, retry.Unprocessed), 0, false, &a)
+		cc.failStreamLocked(cs, retry.Mark(serr, retry.Unprocessed), &a)
 	case !cs.gotFinal:
-		cc.abortStreamLocked(cs, retry.Mark(serr, retry.NoResponse), 0, false, &a)
+		cc.failStreamLocked(cs, retry.Mark(serr, retry.NoResponse), &a)
 	default:
-		cc.abortStreamLocked(cs, serr, 0, false, &a)
+		cc.failStreamLocked(cs, serr, &a)
 	}
 	cc.mu.Unlock()
 	cc.run(&a)

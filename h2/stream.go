@@ -148,20 +148,36 @@ func (cc *ClientConn) run(a *actions) {
 }
 
 // abortStreamLocked ends cs abnormally with err: RoundTrip and body reads
-// fail with it (unless the response was already complete), the upload
-// stops, and the stream closes. With sendRST it resets the stream with code
-// if it is still open.
+// fail with it (unless the response was already complete), body bytes not
+// yet read are dropped, the upload stops, and the stream closes. With
+// sendRST it resets the stream with code if it is still open.
 func (cc *ClientConn) abortStreamLocked(cs *stream, err error, code ErrCode, sendRST bool, a *actions) {
+	cc.endStreamLocked(cs, err, code, sendRST, false, a)
+}
+
+// failStreamLocked ends cs with err because the peer reset it or the
+// connection ended. Unlike abortStreamLocked, body bytes that already
+// arrived stay readable and err comes after them, as a socket delivers
+// what it received before a reset: an application streaming a body gets
+// everything the server sent.
+func (cc *ClientConn) failStreamLocked(cs *stream, err error, a *actions) {
+	cc.endStreamLocked(cs, err, 0, false, true, a)
+}
+
+func (cc *ClientConn) endStreamLocked(cs *stream, err error, code ErrCode, sendRST, keepBuffered bool, a *actions) {
 	if !cs.gotFinal && cs.respErr == nil {
 		cs.respErr = err
 	}
 	if cs.readErr == nil {
 		cs.readErr = err
-		// The body will never be read: its bytes go back to the connection.
-		if unread := cs.rbuf.Len(); unread > 0 {
-			a.connWU += cc.recvWin.release(unread)
+		if !keepBuffered {
+			// The body will never be read: its bytes go back to the
+			// connection.
+			if unread := cs.rbuf.Len(); unread > 0 {
+				a.connWU += cc.recvWin.release(unread)
+			}
+			cs.rbuf.Reset()
 		}
-		cs.rbuf.Reset()
 	}
 	signal(cs.wake)
 	if cs.writeErr == nil {
