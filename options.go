@@ -377,6 +377,7 @@ func (c *config) h2Config() *h2.Config {
 		ReadIdleTimeout:         c.readIdleTimeout,
 		PingTimeout:             c.pingTimeout,
 		ResponseHeaderTimeout:   c.responseHeaderTimeout,
+		ExpectContinueTimeout:   c.expectContinueTimeout,
 		DisableCompression:      c.disableCompression,
 		UserAgent:               c.userAgent,
 		FrameTrace:              c.frameTrace,

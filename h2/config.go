@@ -66,6 +66,12 @@ type Config struct {
 	// headers after the request headers are written. 0 means no limit
 	// beyond the request's context.
 	ResponseHeaderTimeout time.Duration
+	// ExpectContinueTimeout is how long a request with "Expect:
+	// 100-continue" waits for the server's 100 (Continue) before sending
+	// its body anyway. A final response that comes first means the server
+	// decided without the body, which is then not sent. 0 sends the body at
+	// once.
+	ExpectContinueTimeout time.Duration
 	// DisableCompression stops us from adding "accept-encoding: gzip" (and
 	// transparently decoding the gzip response that would follow).
 	DisableCompression bool

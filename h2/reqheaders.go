@@ -25,6 +25,7 @@ type reqHeaders struct {
 	trailers   string // the "trailer" header value
 	bodyLen    int64  // -1 unknown
 	hasBody    bool
+	expect     bool // wait for 100 (Continue) before the body
 	sendLen    bool
 	addGzip    bool
 	userAgent  string // default to add, "" if the request has its own
@@ -129,6 +130,8 @@ func (cc *ClientConn) prepareRequest(req *http.Request) (reqHeaders, error) {
 		rh.hasTrailer = true
 	}
 	rh.hasBody = req.Body != nil && req.Body != http.NoBody
+	rh.expect = rh.hasBody && cc.cfg.ExpectContinueTimeout > 0 &&
+		httpguts.HeaderValuesContainsToken(req.Header["Expect"], "100-continue")
 	switch {
 	case !rh.hasBody:
 		rh.bodyLen = 0

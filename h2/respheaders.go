@@ -272,6 +272,7 @@ func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 		cs.resp = resp
 		cs.wantLen = want
 		signal(cs.wake)
+		signal(cs.sendable) // an upload waiting for 100 (Continue) stops waiting
 		if b.endStream {
 			cc.endRecvLocked(cs, &a)
 			if !cs.closed && resp.Body == http.NoBody {
@@ -312,6 +313,12 @@ func (cc *ClientConn) onTrailers(cs *stream, b *headerBlock) {
 // on1xx handles an informational response (owned by the reader goroutine).
 func (cc *ClientConn) on1xx(cs *stream, b *headerBlock, code int) {
 	cs.num1xx++
+	if code == http.StatusContinue {
+		cc.mu.Lock()
+		cs.got100 = true
+		cc.mu.Unlock()
+		signal(cs.sendable)
+	}
 	switch {
 	case b.endStream || code == http.StatusSwitchingProtocols:
 		// §8.1: an informational response cannot end the stream; 101 is

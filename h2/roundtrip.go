@@ -73,7 +73,7 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	switch {
 	case rh.hasBody:
-		go cs.writeBody(req.Body, rh.bodyLen)
+		go cs.writeBody(req.Body, rh.bodyLen, rh.expect)
 	case rh.hasTrailer:
 		cs.wroteRequest(cs.finishUpload())
 	default:
@@ -274,13 +274,16 @@ func bodyBufPool(declared int64) *sync.Pool {
 // writeBody uploads the request body on its own goroutine, so the response
 // may arrive (and be read) while the upload runs. It ends when the body is
 // sent, fails, or the stream ends.
-func (cs *stream) writeBody(body io.ReadCloser, declared int64) {
-	pool := bodyBufPool(declared)
-	bp := pool.Get().(*[]byte)
-	err := cs.copyBody(body, *bp, declared)
-	pool.Put(bp)
-	if err == nil {
-		err = cs.finishUpload()
+func (cs *stream) writeBody(body io.ReadCloser, declared int64, expect bool) {
+	var err error
+	if !expect || cs.awaitContinue() {
+		pool := bodyBufPool(declared)
+		bp := pool.Get().(*[]byte)
+		err = cs.copyBody(body, *bp, declared)
+		pool.Put(bp)
+		if err == nil {
+			err = cs.finishUpload()
+		}
 	}
 	if err != nil {
 		cs.cc.abortStream(cs, err, ErrCodeCancel, true)
@@ -293,6 +296,42 @@ func (cs *stream) writeBody(body io.ReadCloser, declared int64) {
 		body.Close()
 	}
 	cs.wroteRequest(err)
+}
+
+// awaitContinue waits, up to ExpectContinueTimeout, for the server's
+// answer to "Expect: 100-continue" and reports whether to send the body: a
+// 100 or the timer says yes. A final response first says no (RFC 9110
+// §10.1.1): the server decided without the body, and our half of the
+// stream is reset once the response is complete. So does a stream that
+// ended, whose error RoundTrip or the body's reader reports.
+func (cs *stream) awaitContinue() bool {
+	cc := cs.cc
+	t := time.NewTimer(cc.cfg.ExpectContinueTimeout)
+	defer t.Stop()
+	for {
+		var a actions
+		cc.mu.Lock()
+		got100, final, ended := cs.got100, cs.gotFinal, cs.writeErr != nil
+		if final && !got100 && !ended {
+			cs.uploadDropped = true
+			if cs.recvEnd && !cs.closed {
+				cc.abortStreamLocked(cs, errResponseComplete, ErrCodeCancel, true, &a)
+			}
+		}
+		cc.mu.Unlock()
+		cc.run(&a)
+		switch {
+		case ended || final && !got100:
+			return false
+		case got100:
+			return true
+		}
+		select {
+		case <-cs.sendable:
+		case <-t.C:
+			return true
+		}
+	}
 }
 
 func (cs *stream) copyBody(body io.Reader, buf []byte, declared int64) error {

@@ -45,22 +45,24 @@ type stream struct {
 	id uint32
 
 	// mu-guarded:
-	wroteHdrs  bool // request HEADERS handed to the writer
-	sentEnd    bool // we sent END_STREAM
-	recvEnd    bool // the peer sent END_STREAM
-	closed     bool // removed from cc.streams
-	gotFinal   bool // final (non-1xx) response headers received
-	resp       *http.Response
-	respErr    error
-	readErr    error // after the buffer drains: io.EOF or why the body failed
-	writeErr   error // stops the request body upload
-	bodyClosed bool  // response body closed by the application
-	reqBody    io.ReadCloser
-	rbuf       dataBuffer // received, unread body bytes
-	send       sendWindow
-	recv       recvWindow
-	wantLen    int64 // response content-length, -1 if unknown
-	gotLen     int64
+	got100        bool // a 100 (Continue) arrived
+	uploadDropped bool // the body will not be sent: the final response came before a 100
+	wroteHdrs     bool // request HEADERS handed to the writer
+	sentEnd       bool // we sent END_STREAM
+	recvEnd       bool // the peer sent END_STREAM
+	closed        bool // removed from cc.streams
+	gotFinal      bool // final (non-1xx) response headers received
+	resp          *http.Response
+	respErr       error
+	readErr       error // after the buffer drains: io.EOF or why the body failed
+	writeErr      error // stops the request body upload
+	bodyClosed    bool  // response body closed by the application
+	reqBody       io.ReadCloser
+	rbuf          dataBuffer // received, unread body bytes
+	send          sendWindow
+	recv          recvWindow
+	wantLen       int64 // response content-length, -1 if unknown
+	gotLen        int64
 }
 
 // signal wakes the goroutine waiting on ch, if any, without blocking.
@@ -231,6 +233,12 @@ func (cc *ClientConn) endRecvLocked(cs *stream, a *actions) {
 		cs.readErr = io.EOF
 	}
 	signal(cs.wake)
+	if cs.uploadDropped && !cs.closed {
+		// The response is complete and our half will never end on its
+		// own: the body it did not want is not coming.
+		cc.abortStreamLocked(cs, errResponseComplete, ErrCodeCancel, true, a)
+		return
+	}
 	if cs.sentEnd && !cs.closed {
 		cc.closeStreamLocked(cs, a)
 	}
