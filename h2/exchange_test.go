@@ -165,3 +165,24 @@ func TestInformationalResponses(t *testing.T) {
 		h.p.WantIdle()
 	})
 }
+
+func TestCookieSentAsSeparateFields(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		req := get(t, "https://example.com/")
+		req.Header.Add("Cookie", "a=1; b=2;;  c=3 ")
+		req.Header.Add("Cookie", "d=4")
+		ch := h.roundTrip(req)
+		id := h.p.WantHeaders(func(hd *h2peer.Headers) {
+			var cookies []string
+			for _, f := range hd.Fields {
+				if f.Name == "cookie" {
+					cookies = append(cookies, f.Value)
+				}
+			}
+			require.Equal(t, []string{"a=1", "b=2", "c=3", "d=4"}, cookies)
+		})
+		h.p.WriteHeaders(id, true, ":status", "204")
+		require.NoError(t, h.result(ch).err)
+	})
+}

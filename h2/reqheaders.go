@@ -175,6 +175,12 @@ func (rh *reqHeaders) forEach(f func(name, value string)) {
 			}
 			vv = vv[:1]
 		}
+		if name == "cookie" {
+			for _, v := range vv {
+				splitCookies(v, func(pair string) { f(name, pair) })
+			}
+			continue
+		}
 		for _, v := range vv {
 			f(name, v)
 		}
@@ -187,6 +193,18 @@ func (rh *reqHeaders) forEach(f func(name, value string)) {
 	}
 	if rh.userAgent != "" {
 		f("user-agent", rh.userAgent)
+	}
+}
+
+// splitCookies calls f for each cookie-pair of a Cookie header value: RFC
+// 9113 §8.2.3 lets a client send them as separate fields, so a pair that
+// does not change between requests is sent as a table index however its
+// neighbours change. Empty pairs are dropped.
+func splitCookies(v string, f func(pair string)) {
+	for pair := range strings.SplitSeq(v, ";") {
+		if pair = strings.Trim(pair, " \t"); pair != "" {
+			f(pair)
+		}
 	}
 }
 

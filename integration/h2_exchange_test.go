@@ -124,3 +124,22 @@ func TestCoalescedRequestsFallBackToHTTP1(t *testing.T) {
 	require.Zero(t, st.HTTP2Conns)
 	require.Equal(t, n, st.HTTP1Conns)
 }
+
+// TestHTTP2CookiesReachGoServerWhole: the client splits Cookie into one
+// field per pair; Go's server joins them back into one header.
+func TestHTTP2CookiesReachGoServerWhole(t *testing.T) {
+	s := startGo(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("Cookie"))
+	}), "h2")
+	c := newClient(t, s, plex.WithProtocols(plex.HTTP2))
+	req, err := http.NewRequest(http.MethodGet, s.URL, nil)
+	require.NoError(t, err)
+	req.Header.Set("Cookie", "session=abc; theme=dark")
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, "HTTP/2.0", resp.Proto)
+	require.Equal(t, "session=abc; theme=dark", string(got))
+}
