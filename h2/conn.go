@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -96,8 +97,8 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 		cc.log = slog.New(slog.DiscardHandler)
 	}
 	cc.pings.init()
-	cc.w.bw = bufio.NewWriterSize(timeoutWriter{nc: nc, d: c.WriteByteTimeout}, 32<<10)
-	cc.fr = http2.NewFramer(cc.w.bw, bufio.NewReaderSize(nc, 32<<10))
+	cc.w.bw = burstBuffer{w: timeoutWriter{nc: nc, d: c.WriteByteTimeout}}
+	cc.fr = http2.NewFramer(&cc.w.bw, bufio.NewReaderSize(nc, 32<<10))
 	cc.fr.SetMaxReadFrameSize(c.MaxReadFrameSize)
 	cc.fr.SetReuseFrames() // frames are never kept past the next read
 	cc.w.fr = cc.fr
@@ -119,7 +120,7 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 func (cc *ClientConn) writePreface() error {
 	w := &cc.w
 	w.begin()
-	_, err := w.bw.WriteString(http2.ClientPreface)
+	_, err := io.WriteString(&w.bw, http2.ClientPreface)
 	w.noteLocked(err)
 	settings := [...]http2.Setting{
 		{ID: http2.SettingEnablePush, Val: 0},

@@ -1,7 +1,6 @@
 package h2
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -18,7 +17,7 @@ import (
 //
 // Writers from any goroutine (RoundTrip, body uploads, the reader answering
 // PING and SETTINGS, body reads returning credit) take mu, append their
-// frames to a bufio.Writer, and the last writer of a burst flushes: waiting
+// frames to a burstBuffer, and the last writer of a burst flushes: waiting
 // counts writers that want mu, so a writer that sees no one behind it
 // flushes, and one that sees someone waiting leaves the flush to them. Frames
 // from many streams thus leave in few syscalls without a dedicated writer
@@ -32,7 +31,7 @@ type frameWriter struct {
 
 	mu    sync.Mutex
 	fr    *http2.Framer // write side only; the reader goroutine owns the read side
-	bw    *bufio.Writer
+	bw    burstBuffer
 	enc   *hpack.Encoder
 	hbuf  bytes.Buffer // encoded header block
 	err   error        // sticky: once a write failed, every later one fails
