@@ -9,6 +9,6 @@ const blockSize = 32 << 10
 
 type block [blockSize]byte
 
-// blockPool is shared by every connection, so the memory follows the load
-// rather than the number of connections.
+// blockPool is shared by the read and write sides of every connection, so
+// the memory follows the load rather than the number of connections.
 var blockPool = sync.Pool{New: func() any { return new(block) }}

@@ -1,7 +1,6 @@
 package h2
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -98,7 +97,7 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 	}
 	cc.pings.init()
 	cc.w.bw = burstBuffer{w: timeoutWriter{nc: nc, d: c.WriteByteTimeout}}
-	cc.fr = http2.NewFramer(&cc.w.bw, bufio.NewReaderSize(nc, 32<<10))
+	cc.fr = http2.NewFramer(&cc.w.bw, newConnReader(nc, cc.hasStreams))
 	cc.fr.SetMaxReadFrameSize(c.MaxReadFrameSize)
 	cc.fr.SetReuseFrames() // frames are never kept past the next read
 	cc.w.fr = cc.fr
@@ -206,6 +205,14 @@ func (cc *ClientConn) IdleSince() time.Time {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	return cc.idleSince
+}
+
+// hasStreams reports whether responses may still arrive; the reader's
+// buffer gives back its borrowed block when none can.
+func (cc *ClientConn) hasStreams() bool {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return len(cc.streams) > 0
 }
 
 func (cc *ClientConn) noteIdleLocked() {

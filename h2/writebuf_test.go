@@ -89,7 +89,7 @@ func TestBurstBufferErrorIsSticky(t *testing.T) {
 
 // TestFrameWriterConcurrentWritersKeepFramesWhole has many goroutines write
 // frames at once through one frameWriter, as streams do, and reads them all
-// back.
+// back through a connReader.
 func TestFrameWriterConcurrentWritersKeepFramesWhole(t *testing.T) {
 	const writers, perWriter = 16, 40
 	var sink bytes.Buffer // written only under w.mu
@@ -115,7 +115,7 @@ func TestFrameWriterConcurrentWritersKeepFramesWhole(t *testing.T) {
 	require.Zero(t, w.bw.Buffered(), "the last writer flushed")
 	require.True(t, w.bw.b == nil, "an idle writer holds no block")
 
-	fr := http2.NewFramer(nil, &sink)
+	fr := http2.NewFramer(nil, newConnReader(&sink, always(true)))
 	next := make([]int, writers)
 	for range writers * perWriter {
 		f, err := fr.ReadFrame()
