@@ -39,6 +39,7 @@ type ClientConn struct {
 	w frameWriter
 
 	fr         *http2.Framer // read side: reader goroutine only
+	rd         *connReader   // fr's input: reader goroutine only
 	hb         headerBlock   // reader goroutine only
 	idleTimer  *time.Timer   // health check; nil when ReadIdleTimeout is 0
 	readerDone chan struct{} // closed when the reader goroutine returns
@@ -97,7 +98,8 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 	}
 	cc.pings.init()
 	cc.w.bw = burstBuffer{w: timeoutWriter{nc: nc, d: c.WriteByteTimeout}}
-	cc.fr = http2.NewFramer(&cc.w.bw, newConnReader(nc, cc.hasStreams))
+	cc.rd = newConnReader(nc, cc.hasStreams)
+	cc.fr = http2.NewFramer(&cc.w.bw, cc.rd)
 	cc.fr.SetMaxReadFrameSize(c.MaxReadFrameSize)
 	cc.fr.SetReuseFrames() // frames are never kept past the next read
 	cc.w.fr = cc.fr

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
@@ -165,3 +166,35 @@ func TestConnReaderReturnsDataBeforeError(t *testing.T) {
 type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// TestConnBorrowsBlocksOnlyWhileBusy follows a connection through a large
+// response: the reader holds a block while the body pours in, and neither
+// side holds one once the connection is idle.
+func TestConnBorrowsBlocksOnlyWhileBusy(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, &Config{InitialStreamWindowSize: 1 << 20, InitialConnWindowSize: 1 << 20})
+		ch := h.roundTrip(get(t, "https://example.com/big"))
+		id := h.p.WantHeaders(nil)
+		h.p.WriteHeaders(id, false, ":status", "200")
+		chunk := bytes.Repeat([]byte("x"), 16384)
+		for range 8 {
+			h.p.WriteData(id, false, chunk)
+		}
+		r := h.result(ch)
+		require.NoError(t, r.err)
+		defer r.resp.Body.Close()
+		synctest.Wait()
+		require.True(t, h.cc.rd.big != nil, "a stream is open and input came in bulk")
+
+		h.p.WriteData(id, true, chunk)
+		body := readAllAsync(r.resp.Body)
+		synctest.Wait()
+		got := <-body
+		require.NoError(t, got.err)
+		require.Len(t, got.data, 9*16384)
+		require.True(t, h.cc.rd.big == nil, "no stream is open: the reader gave its block back")
+		h.cc.w.mu.Lock()
+		require.True(t, h.cc.w.bw.b == nil, "nothing to send: the writer gave its block back")
+		h.cc.w.mu.Unlock()
+	})
+}
