@@ -17,7 +17,9 @@ const smallReadSize = 4 << 10
 // while busy reports that responses are still expected, it reads into a
 // block borrowed from blockPool instead, and gives the block back as soon as
 // either stops being true. A burst of responses then costs few syscalls and
-// a quiet connection holds only the small buffer.
+// a quiet connection holds only the small buffer. Asking busy matters
+// because the last read before a connection goes quiet is often a large
+// one: without it the block would stay borrowed for the whole quiet spell.
 //
 // It is used by the reader goroutine only.
 type connReader struct {
@@ -90,8 +92,8 @@ func (c *connReader) readFrom(p []byte) int {
 
 // failed is what a read that got nothing returns: the error, if any, after
 // giving the block back, since a failed connection reads no more. A read of
-// nothing without an error breaks io.Reader's rules, but io.ReadFull, the
-// Framer's way of reading, retries it.
+// nothing without an error, which io.Reader discourages but allows, is
+// passed on: io.ReadFull, the Framer's way of reading, retries it.
 func (c *connReader) failed() error {
 	if c.err != nil {
 		c.releaseBig()
