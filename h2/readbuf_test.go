@@ -168,8 +168,7 @@ type readerFunc func([]byte) (int, error)
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 // TestConnBorrowsBlocksOnlyWhileBusy follows a connection through a large
-// response: the reader holds a block while the body pours in, and neither
-// side holds one once the connection is idle.
+// response: neither side holds a block once the connection is idle.
 func TestConnBorrowsBlocksOnlyWhileBusy(t *testing.T) {
 	runSynctest(t, func(t *testing.T) {
 		h := newHarness(t, &Config{InitialStreamWindowSize: 1 << 20, InitialConnWindowSize: 1 << 20})
@@ -183,8 +182,9 @@ func TestConnBorrowsBlocksOnlyWhileBusy(t *testing.T) {
 		r := h.result(ch)
 		require.NoError(t, r.err)
 		defer r.resp.Body.Close()
-		synctest.Wait()
-		require.True(t, h.cc.rd.big != nil, "a stream is open and input came in bulk")
+		// Whether the block is held at this point depends on how the
+		// reads happened to split the frames (a short read gives it
+		// back); the unit tests above pin the borrowing itself.
 
 		h.p.WriteData(id, true, chunk)
 		body := readAllAsync(r.resp.Body)
