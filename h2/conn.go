@@ -97,7 +97,7 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 		cc.log = slog.New(slog.DiscardHandler)
 	}
 	cc.pings.init()
-	cc.w.bw = burstBuffer{w: timeoutWriter{nc: nc, d: c.WriteByteTimeout}}
+	cc.w.bw = burstBuffer{w: &timeoutWriter{nc: nc, d: c.WriteByteTimeout}}
 	cc.rd = newConnReader(nc, cc.hasStreams)
 	cc.fr = http2.NewFramer(&cc.w.bw, cc.rd)
 	cc.fr.SetMaxReadFrameSize(c.MaxReadFrameSize)

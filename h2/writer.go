@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/plexhttp/plex/internal/deadline"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -79,18 +80,19 @@ func (w *frameWriter) noteLocked(err error) {
 	}
 }
 
-// timeoutWriter fails a write that makes no progress for d: each underlying
-// Write gets a fresh deadline, and a timed-out Write that moved some bytes
-// is retried.
+// timeoutWriter fails a write that makes no progress for d (up to
+// deadline.Slack(d) later: the deadline is moved lazily), and retries a
+// timed-out Write that moved some bytes. It is guarded by frameWriter.mu.
 type timeoutWriter struct {
-	nc net.Conn
-	d  time.Duration
+	nc       net.Conn
+	d        time.Duration
+	deadline deadline.Lazy
 }
 
-func (t timeoutWriter) Write(p []byte) (int, error) {
+func (t *timeoutWriter) Write(p []byte) (int, error) {
 	total := 0
 	for {
-		_ = t.nc.SetWriteDeadline(time.Now().Add(t.d))
+		t.deadline.Arm(t.nc, time.Now(), t.d)
 		n, err := t.nc.Write(p[total:])
 		total += n
 		if err == nil || total == len(p) {
