@@ -28,7 +28,9 @@ type Config struct {
 	UserAgent string
 	// WriteByteTimeout fails a request whose write to the connection makes
 	// no progress this long (a peer that stopped reading); 0 means
-	// DefaultWriteByteTimeout, a negative value no bound.
+	// DefaultWriteByteTimeout, a negative value no bound. The deadline is
+	// armed with a quarter of it as slack, so the failure comes after
+	// between WriteByteTimeout and 1.25 times it.
 	WriteByteTimeout time.Duration
 	// Logger receives connection-level events at debug level; nil logs
 	// nothing.

@@ -79,14 +79,27 @@ type Conn struct {
 // error can say whether anything reached the wire, and bounds each write
 // by WriteByteTimeout so a peer that stops reading cannot block a request
 // that has no deadline of its own.
-type countingWriter struct{ c *Conn }
+//
+// Moving the deadline costs a call into the runtime's poller, too much to
+// pay on every write of every request. So it is armed a quarter of the
+// timeout further out than needed and moved only once less than the full
+// timeout remains: a write fails after between d and 1.25*d without
+// progress, and a busy connection moves its deadline about once per d/4.
+// deadline belongs to whoever owns the write side.
+type countingWriter struct {
+	c        *Conn
+	deadline time.Time // the write deadline armed on nc; zero if none
+}
+
+// writeSlackDiv makes the slack of an armed write deadline d/writeSlackDiv.
+const writeSlackDiv = 4
 
 func (w *countingWriter) Write(p []byte) (int, error) {
 	d := w.c.cfg.writeByteTimeout()
 	total := 0
 	for {
 		if d > 0 {
-			_ = w.c.nc.SetWriteDeadline(time.Now().Add(d))
+			w.arm(d)
 		}
 		n, err := w.c.nc.Write(p[total:])
 		total += n
@@ -99,6 +112,18 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 		}
 		// Slow but moving: a fresh bound for the rest. (On TLS the retry
 		// reports the connection broken, which fails the request as well.)
+	}
+}
+
+// arm makes sure the write deadline is at least d away.
+func (w *countingWriter) arm(d time.Duration) {
+	now := time.Now()
+	if w.deadline.Sub(now) >= d {
+		return
+	}
+	w.deadline = now.Add(d + d/writeSlackDiv)
+	if w.c.nc.SetWriteDeadline(w.deadline) != nil {
+		w.deadline = time.Time{}
 	}
 }
 
