@@ -85,3 +85,29 @@ func TestFinalErrorSaysWhetherProcessed(t *testing.T) {
 	require.NotErrorIs(t, err, ErrMaybeProcessed)
 	require.ErrorIs(t, err, base)
 }
+
+// mayReplay, asked before sending, agrees with what replay does after a
+// failure on a reused connection with no response.
+func TestMayReplayAgreesWithReplay(t *testing.T) {
+	c, err := New()
+	require.NoError(t, err)
+	defer c.Close()
+	noResponse := retry.Mark(errors.New("boom"), retry.NoResponse)
+	get, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
+	post, _ := http.NewRequest(http.MethodPost, "http://x/", strings.NewReader("body"))
+	keyed, _ := http.NewRequest(http.MethodPost, "http://x/", strings.NewReader("body"))
+	keyed.Header.Set("Idempotency-Key", "k")
+	pipe, _ := http.NewRequest(http.MethodPut, "http://x/", strings.NewReader("body"))
+	pipe.Header.Set("Idempotency-Key", "k")
+	pipe.GetBody = nil
+	noBody, _ := http.NewRequest(http.MethodDelete, "http://x/", http.NoBody)
+	for name, req := range map[string]*http.Request{"get": get, "post": post, "keyed post": keyed, "unreplayable body": pipe, "delete": noBody} {
+		for _, attempt := range []int{1, maxAttempts - 1, maxAttempts} {
+			want := c.replay(req, noResponse, true, attempt) != nil
+			require.Equal(t, want, mayReplay(req, attempt), "%s, attempt %d", name, attempt)
+		}
+	}
+	require.True(t, mayReplay(get, 1))
+	require.False(t, mayReplay(post, 1))
+	require.False(t, mayReplay(get, maxAttempts))
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 
+	"github.com/plexhttp/plex/h1"
 	"github.com/plexhttp/plex/h2"
 	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/pool"
@@ -62,7 +63,12 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 				IdleTime: info.IdleTime,
 			})
 		}
-		resp, err := conn.RoundTrip(r)
+		var resp *http.Response
+		if hc, ok := conn.(*h1.Conn); ok {
+			resp, err = hc.RoundTripWith(r, h1.RoundTripOptions{Replayable: mayReplay(req, attempt)})
+		} else {
+			resp, err = conn.RoundTrip(r)
+		}
 		if err == nil {
 			resp.Request = req
 			return resp, nil
@@ -98,11 +104,11 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 	default:
 		return nil
 	}
+	if !replayableBody(req) {
+		return nil
+	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return req
-	}
-	if req.GetBody == nil {
-		return nil
 	}
 	body, gerr := req.GetBody()
 	if gerr != nil {
@@ -111,6 +117,20 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 	r := *req
 	r.Body = body
 	return &r
+}
+
+// mayReplay reports whether replay, at this attempt, will send req again
+// if it fails on a reused connection before any response byte. Only what
+// happens later can still stop that replay: Close, the end of the
+// request's context, or GetBody failing. HTTP/1.1 connections use it to
+// skip a check that the replay makes moot.
+func mayReplay(req *http.Request, attempt int) bool {
+	return attempt < maxAttempts && idempotent(req) && replayableBody(req)
+}
+
+// replayableBody reports whether req's body can be sent again.
+func replayableBody(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 }
 
 // gracefulShutdown reports whether the server announced it was shutting

@@ -63,6 +63,7 @@ type Conn struct {
 	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
 	used           bool            // guarded by mu; an exchange completed and the conn was kept
 	idleSince      time.Time       // guarded by mu
+	lastStart      time.Time       // guarded by mu; when the last exchange began writing
 	reqBody        io.Closer       // guarded by mu; request body not yet closed
 	ctx            context.Context // guarded by mu; of the exchange under way
 	ctxErr         error           // guarded by mu; the context error that aborted the exchange

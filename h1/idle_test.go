@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -104,16 +105,20 @@ func TestIdleConnClosedByServerIsDetectedBeforeWriting(t *testing.T) {
 	}
 }
 
+// Bytes read along with the last response are found even when the
+// socket is not probed.
 func TestIdleConnWithStrayBytesIsNotReused(t *testing.T) {
-	addr, _ := tcpServer(t, nil, serveOnce(okOK+"JUNK", func(nc net.Conn) {
-		io.Copy(io.Discard, nc)
-	}))
-	c := dialConn(t, addr, nil)
-	firstExchange(t, c, "http://"+addr+"/")
-	mustReserve(t, c)
-	_, err := c.RoundTrip(newReq(t, "GET", "http://"+addr+"/", nil))
-	require.EqualError(t, err, "h1: 4 unsolicited bytes arrived on idle connection")
-	require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
+	for _, replayable := range []bool{false, true} {
+		addr, _ := tcpServer(t, nil, serveOnce(okOK+"JUNK", func(nc net.Conn) {
+			io.Copy(io.Discard, nc)
+		}))
+		c := dialConn(t, addr, nil)
+		firstExchange(t, c, "http://"+addr+"/")
+		mustReserve(t, c)
+		_, err := c.RoundTripWith(newReq(t, "GET", "http://"+addr+"/", nil), RoundTripOptions{Replayable: replayable})
+		require.EqualError(t, err, "h1: 4 unsolicited bytes arrived on idle connection", "replayable %v", replayable)
+		require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
+	}
 }
 
 func TestLiveIdleConnIsReused(t *testing.T) {
@@ -177,4 +182,81 @@ func TestIdleProbeLooksThroughWrappers(t *testing.T) {
 	_, err = c.RoundTrip(newReq(t, "GET", "http://"+addr+"/", nil))
 	require.ErrorContains(t, err, "h1: server closed idle connection")
 	require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
+}
+
+// A replayable request skips the idle check on a connection that began its
+// last exchange a moment ago: a dead connection then fails the request
+// before any response byte, which its caller replays. Requests that
+// cannot be replayed, and connections busy longer ago, are still checked.
+func TestIdleCheckSkippedOnlyForRecentReplayableRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		replayable bool
+		age        time.Duration // since the last exchange began
+		checked    bool
+	}{
+		{"replayable, busy a moment ago", true, 0, false},
+		{"replayable, busy long ago", true, probeSkipAge, true},
+		{"not replayable", false, 0, true},
+	} {
+		for name, tlsOn := range map[string]bool{"tcp": false, "tls": true} {
+			t.Run(tc.name+" "+name, func(t *testing.T) {
+				var srvCfg, cliCfg *tls.Config
+				if tlsOn {
+					certs, err := testcert.Default()
+					require.NoError(t, err)
+					srvCfg, cliCfg = certs.ServerTLS(), certs.ClientTLS()
+					cliCfg.ServerName = "localhost"
+				}
+				closed := make(chan struct{})
+				addr, _ := tcpServer(t, srvCfg, serveOnce(okOK, func(nc net.Conn) {
+					nc.Close()
+					close(closed)
+				}))
+				c := dialConn(t, addr, cliCfg)
+				firstExchange(t, c, "http://"+addr+"/")
+				<-closed
+				c.mu.Lock()
+				c.lastStart = time.Now().Add(-tc.age)
+				c.mu.Unlock()
+
+				mustReserve(t, c)
+				_, err := c.RoundTripWith(newReq(t, "GET", "http://"+addr+"/", nil), RoundTripOptions{Replayable: tc.replayable})
+				if tc.checked {
+					require.ErrorContains(t, err, "h1: server closed idle connection")
+					require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
+				} else {
+					require.ErrorContains(t, err, "h1: connection closed before response")
+					require.Equal(t, retry.NoResponse, retry.ProgressOf(err))
+				}
+				require.Error(t, c.Err())
+				require.Equal(t, 0, c.InFlight())
+			})
+		}
+	}
+}
+
+// A connection records when each exchange began, so the next one can tell
+// how long the server may have seen it idle.
+func TestExchangeStartIsRecorded(t *testing.T) {
+	addr, _ := tcpServer(t, nil, func(nc net.Conn, br *bufio.Reader) {
+		for range 2 {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			io.WriteString(nc, okOK)
+		}
+	})
+	c := dialConn(t, addr, nil)
+	before := time.Now()
+	firstExchange(t, c, "http://"+addr+"/")
+	c.mu.Lock()
+	first := c.lastStart
+	c.mu.Unlock()
+	require.False(t, first.Before(before))
+	firstExchange(t, c, "http://"+addr+"/")
+	c.mu.Lock()
+	second := c.lastStart
+	c.mu.Unlock()
+	require.True(t, second.After(first))
 }

@@ -12,11 +12,27 @@ import (
 	"github.com/plexhttp/plex/internal/retry"
 )
 
+// RoundTripOptions tell a connection what its caller will do with a
+// request that fails.
+type RoundTripOptions struct {
+	// Replayable promises that a request failing with a retry.NoResponse
+	// mark on a connection that carried an exchange before is sent again
+	// on another connection. The connection may then skip looking for
+	// signs of death on its socket before writing, when it was busy a
+	// moment ago.
+	Replayable bool
+}
+
 // RoundTrip carries req on the slot taken by Reserve. The request body is
 // always closed. The slot frees when the response body reaches EOF or is
 // closed, or at once when RoundTrip fails or the response has no body.
 // Errors carry an internal/retry mark saying how far the request got.
 func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
+	return c.RoundTripWith(req, RoundTripOptions{})
+}
+
+// RoundTripWith is RoundTrip with options from the caller.
+func (c *Conn) RoundTripWith(req *http.Request, o RoundTripOptions) (*http.Response, error) {
 	c.mu.Lock()
 	if !c.reserved || c.active {
 		c.mu.Unlock()
@@ -35,7 +51,7 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		c.reqBody = req.Body
 	}
-	used := c.used
+	used, lastStart := c.used, c.lastStart
 	c.mu.Unlock()
 
 	ctx := req.Context()
@@ -48,8 +64,10 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.exchangeDone(true)
 		return nil, retry.Mark(err, retry.Invalid)
 	}
+	now := time.Now()
 	if used {
-		if err := c.checkIdle(); err != nil {
+		probe := !o.Replayable || now.Sub(lastStart) >= probeSkipAge
+		if err := c.checkIdle(probe); err != nil {
 			if l := c.cfg.Logger; l != nil {
 				l.Debug("h1: idle connection found dead", "remote", c.nc.RemoteAddr(), "err", err)
 			}
@@ -61,6 +79,7 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	c.written.Store(0)
 	c.mu.Lock()
+	c.lastStart = now
 	c.ctx = ctx
 	c.writeErr, c.bodyErr = nil, nil
 	c.awaitingHeader = true

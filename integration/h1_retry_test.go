@@ -59,6 +59,31 @@ func TestServerClosedIdleConnIsNotReused(t *testing.T) {
 	require.EqualValues(t, 5, c.Stats().Dials, "each request found the previous connection dead and dialed")
 }
 
+// A GET may skip that check when its connection was busy a moment ago:
+// it then reaches the dead connection, gets no response and goes out again
+// on a fresh one. The server still sees each GET once.
+func TestServerClosedIdleConnStillServesEachGetOnce(t *testing.T) {
+	closed := make(chan struct{}, 16)
+	s := startRaw(t, func(s *rawServer, c net.Conn, br *bufio.Reader, _ int) {
+		if s.read(br) == nil {
+			return
+		}
+		io.WriteString(c, okResponse)
+		c.Close()
+		closed <- struct{}{}
+	})
+	c := newClient(t, nil)
+	for range 5 {
+		body, err := send(c, http.MethodGet, s.URL+"/g", "")
+		require.NoError(t, err)
+		require.Equal(t, "ok", body)
+		<-closed
+	}
+	require.Equal(t, []string{"GET /g", "GET /g", "GET /g", "GET /g", "GET /g"}, s.requests())
+	require.EqualValues(t, 5, c.Stats().Dials)
+	require.LessOrEqual(t, c.Stats().Retries, uint64(4))
+}
+
 // noAnswerOnSecond answers the first request of each connection and reads
 // the second without answering before closing.
 func noAnswerOnSecond(s *rawServer, c net.Conn, br *bufio.Reader, _ int) {
