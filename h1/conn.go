@@ -90,6 +90,7 @@ type Conn struct {
 type countingWriter struct {
 	c        *Conn
 	deadline time.Time // the write deadline armed on nc; zero if none
+	now      time.Time // if set, a clock reading just taken, for arm to use
 }
 
 // writeSlackDiv makes the slack of an armed write deadline d/writeSlackDiv.
@@ -118,7 +119,11 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // arm makes sure the write deadline is at least d away.
 func (w *countingWriter) arm(d time.Duration) {
-	now := time.Now()
+	now := w.now
+	w.now = time.Time{} // good for one look only
+	if now.IsZero() {
+		now = time.Now()
+	}
 	if w.deadline.Sub(now) >= d {
 		return
 	}

@@ -109,7 +109,8 @@ type exchange struct {
 	pl      plan
 	budget  int64 // header bytes left for this response (1xx included)
 	n1xx    int
-	gotByte bool // the first response byte arrived
+	gotByte bool      // the first response byte arrived
+	start   time.Time // read just before writing began
 	// msg is the response read last, whose body deliver fills in.
 	msg *message
 }

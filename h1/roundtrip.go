@@ -75,7 +75,11 @@ func (c *Conn) RoundTripWith(req *http.Request, o RoundTripOptions) (*http.Respo
 			c.exchangeDone(false)
 			return nil, retry.Mark(err, retry.Unprocessed)
 		}
+		if probe {
+			now = time.Now() // a TLS probe may have waited
+		}
 	}
+	ex.start = now
 
 	c.written.Store(0)
 	c.mu.Lock()
@@ -118,7 +122,12 @@ func (c *Conn) carry(ex *exchange) (*http.Response, error) {
 	}
 	switch {
 	case !pl.hasBody:
-		c.wroteRequest(nil, c.bw.Flush(), trace)
+		// The header goes out at once: the clock was just read, and that
+		// reading serves for the write deadline too.
+		c.cw.now = ex.start
+		err := c.bw.Flush()
+		c.cw.now = time.Time{}
+		c.wroteRequest(nil, err, trace)
 	case pl.expect:
 		if err := c.bw.Flush(); err != nil {
 			return nil, err
