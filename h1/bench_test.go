@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -139,5 +140,24 @@ func BenchmarkUpload1MiB(b *testing.B) {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+// BenchmarkParseResponse parses the head of a small response like the ones
+// nginx sends for a static file, without a connection.
+func BenchmarkParseResponse(b *testing.B) {
+	const head = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 23 Nov 2026 12:29:47 GMT\r\n" +
+		"Content-Type: text/plain\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n"
+	rd := strings.NewReader(head)
+	br := bufio.NewReader(rd)
+	var p headParser
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Reset(head)
+		br.Reset(rd)
+		budget := int64(defaultMaxHeaderBytes)
+		if _, _, _, err := parseResponse(br, &p, &budget, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

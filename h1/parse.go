@@ -169,7 +169,7 @@ func (p *headParser) header(spare []string, arena []byte) http.Header {
 		f := &p.fields[i]
 		name := p.buf[f.nameStart:f.nameEnd]
 		canonicalizeInPlace(name)
-		f.key = commonKeys[string(name)]
+		f.key = commonKeys.lookup(name)
 		if f.key == "" {
 			f.keyOff = len(p.strBuf)
 			p.strBuf = append(p.strBuf, name...)

@@ -191,3 +191,21 @@ func TestHeaderLimitIsExact(t *testing.T) {
 	_, err = parse(t, "GET", raw, int64(len(raw)-1))
 	require.EqualError(t, err, "h1: response header exceeds the size limit")
 }
+
+// Every common name is found in the table, and only those.
+func TestCommonKeysTable(t *testing.T) {
+	n := 0
+	for _, k := range commonKeys {
+		if k == "" {
+			continue
+		}
+		n++
+		require.Equal(t, k, commonKeys.lookup([]byte(k)))
+		require.Equal(t, http.CanonicalHeaderKey(k), k)
+	}
+	require.LessOrEqual(t, n, len(commonKeys)/4, "the table stays sparse")
+	for _, k := range []string{"X-Foo", "Content-Typ", "Content-Typf", "Dates", "A", "Server-", "content-type"} {
+		require.Empty(t, commonKeys.lookup([]byte(k)), k)
+	}
+	require.Equal(t, "Content-Type", commonKeys.lookup([]byte("Content-Type")))
+}
