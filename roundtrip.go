@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"time"
 
 	"github.com/plexhttp/plex/h1"
 	"github.com/plexhttp/plex/h2"
@@ -56,12 +57,11 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		if trace != nil && trace.GotConn != nil {
-			trace.GotConn(httptrace.GotConnInfo{
-				Conn:     netConnOf(conn),
-				Reused:   info.Reused,
-				WasIdle:  info.WasIdle,
-				IdleTime: info.IdleTime,
-			})
+			gi := httptrace.GotConnInfo{Conn: netConnOf(conn), Reused: info.Reused, WasIdle: info.WasIdle}
+			if info.WasIdle {
+				gi.IdleTime = time.Since(info.IdleSince)
+			}
+			trace.GotConn(gi)
 		}
 		var resp *http.Response
 		if hc, ok := conn.(*h1.Conn); ok {

@@ -65,10 +65,12 @@ type Config struct {
 }
 
 // GotInfo describes the conn Get returned; it mirrors httptrace.GotConnInfo.
+// It says when the conn went idle rather than for how long, so that only a
+// caller who wants the duration reads the clock.
 type GotInfo struct {
-	Reused   bool          // the conn carried requests before
-	WasIdle  bool          // it had nothing in flight when taken
-	IdleTime time.Duration // how long it had been idle, when WasIdle
+	Reused    bool      // the conn carried requests before
+	WasIdle   bool      // it had nothing in flight when taken
+	IdleSince time.Time // when it went idle, when WasIdle
 }
 
 // Pool holds connections per origin and hands out slots on them.
@@ -203,7 +205,7 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 	info := GotInfo{Reused: pc.used}
 	if pc.h.idle.contains(pc) {
 		info.WasIdle = true
-		info.IdleTime = time.Since(pc.idleAt)
+		info.IdleSince = pc.idleAt
 		p.unmarkIdleLocked(pc)
 	}
 	pc.used = true
