@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/plexhttp/plex/internal/deadline"
 )
 
 var (
@@ -79,22 +81,14 @@ type Conn struct {
 // countingWriter counts request bytes on their way to the net.Conn, so an
 // error can say whether anything reached the wire, and bounds each write
 // by WriteByteTimeout so a peer that stops reading cannot block a request
-// that has no deadline of its own.
-//
-// Moving the deadline costs a call into the runtime's poller, too much to
-// pay on every write of every request. So it is armed a quarter of the
-// timeout further out than needed and moved only once less than the full
-// timeout remains: a write fails after between d and 1.25*d without
-// progress, and a busy connection moves its deadline about once per d/4.
-// deadline belongs to whoever owns the write side.
+// that has no deadline of its own. The deadline moves lazily (see package
+// deadline): a write fails after between d and 1.25*d without progress.
+// It belongs to whoever owns the write side.
 type countingWriter struct {
 	c        *Conn
-	deadline time.Time // the write deadline armed on nc; zero if none
+	deadline deadline.Lazy
 	now      time.Time // if set, a clock reading just taken, for arm to use
 }
-
-// writeSlackDiv makes the slack of an armed write deadline d/writeSlackDiv.
-const writeSlackDiv = 4
 
 func (w *countingWriter) Write(p []byte) (int, error) {
 	d := w.c.cfg.writeByteTimeout()
@@ -124,13 +118,7 @@ func (w *countingWriter) arm(d time.Duration) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if w.deadline.Sub(now) >= d {
-		return
-	}
-	w.deadline = now.Add(d + d/writeSlackDiv)
-	if w.c.nc.SetWriteDeadline(w.deadline) != nil {
-		w.deadline = time.Time{}
-	}
+	w.deadline.Arm(w.c.nc, now, d)
 }
 
 // NewConn wraps nc, which must be a freshly dialed connection (after any TLS

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plexhttp/plex/internal/deadline"
 	"github.com/plexhttp/plex/internal/memconn"
 )
 
@@ -61,17 +62,17 @@ func TestWriteDeadlineMovesOnlyWhenTooClose(t *testing.T) {
 		for range 10 {
 			exchange()
 		}
-		require.Equal(t, []time.Time{start.Add(d + d/writeSlackDiv)}, dc.deadlines(),
+		require.Equal(t, []time.Time{start.Add(d + deadline.Slack(d))}, dc.deadlines(),
 			"one deadline, with slack, serves many writes")
 
-		time.Sleep(d / writeSlackDiv) // exactly d left: still enough
+		time.Sleep(deadline.Slack(d)) // exactly d left: still enough
 		exchange()
 		require.Len(t, dc.deadlines(), 1)
 
 		time.Sleep(time.Millisecond) // less than d left: moved
 		exchange()
 		now := time.Now()
-		require.Equal(t, []time.Time{start.Add(d + d/writeSlackDiv), now.Add(d + d/writeSlackDiv)}, dc.deadlines())
+		require.Equal(t, []time.Time{start.Add(d + deadline.Slack(d)), now.Add(d + deadline.Slack(d))}, dc.deadlines())
 
 		c.Close()
 		srv.Close()
@@ -86,8 +87,8 @@ func TestStalledWriteFailsWithinTheSlack(t *testing.T) {
 	const d = time.Second
 	for name, gap := range map[string]time.Duration{
 		"fresh deadline":          0,
-		"deadline just kept":      d / writeSlackDiv,
-		"deadline just too close": d/writeSlackDiv + time.Millisecond,
+		"deadline just kept":      deadline.Slack(d),
+		"deadline just too close": deadline.Slack(d) + time.Millisecond,
 	} {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -109,7 +110,7 @@ func TestStalledWriteFailsWithinTheSlack(t *testing.T) {
 				require.Error(t, err)
 				stalled := time.Since(start)
 				require.GreaterOrEqual(t, stalled, d)
-				require.LessOrEqual(t, stalled, d+d/writeSlackDiv)
+				require.LessOrEqual(t, stalled, d+deadline.Slack(d))
 				srv.Close()
 			})
 		})
