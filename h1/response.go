@@ -197,6 +197,9 @@ func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64
 		if stop != nil {
 			stop()
 		}
+		// The connection is the application's now: no bound of ours may
+		// fail its writes later.
+		_ = c.nc.SetWriteDeadline(time.Time{})
 		resp.Body = &upgradedBody{c: c}
 		return resp
 	}

@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -115,4 +116,35 @@ func TestStalledWriteFailsWithinTheSlack(t *testing.T) {
 			})
 		})
 	}
+}
+
+// After a 101 the connection belongs to the application: the request's
+// write deadline must not fail its writes later.
+func TestUpgradedConnHasNoWriteDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const d = time.Second
+		cli, srv := memconn.Pipe()
+		c := NewConn(cli, &Config{WriteByteTimeout: d}, ConnOptions{}, nil)
+		defer c.Close()
+		done := serve(t, srv, func(p *peer) error {
+			if err := answer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")(p); err != nil {
+				return err
+			}
+			b := make([]byte, 4)
+			_, err := io.ReadFull(p.br, b)
+			return err
+		})
+		req := newReq(t, "GET", "http://h/", nil)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "echo")
+		mustReserve(t, c)
+		resp, err := c.RoundTrip(req)
+		require.NoError(t, err)
+		require.Equal(t, 101, resp.StatusCode)
+		time.Sleep(10 * d) // the application takes its time
+		_, err = resp.Body.(io.Writer).Write([]byte("ping"))
+		require.NoError(t, err)
+		require.NoError(t, <-done)
+		require.NoError(t, resp.Body.Close())
+	})
 }
