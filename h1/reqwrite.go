@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/plexhttp/plex/internal/header"
 )
 
 // plan is what RoundTrip decided about a request before writing a byte.
@@ -118,17 +120,14 @@ func planTarget(req *http.Request, pl *plan) error {
 }
 
 func validHeader(h http.Header, what string) error {
-	for k, vv := range h {
-		if !httpguts.ValidHeaderFieldName(k) {
-			return fmt.Errorf("h1: invalid %s name %q", what, k)
-		}
-		for _, v := range vv {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return fmt.Errorf("h1: invalid %s value for %q", what, k)
-			}
-		}
+	switch k, badName, ok := header.Invalid(h); {
+	case ok:
+		return nil
+	case badName:
+		return fmt.Errorf("h1: invalid %s name %q", what, k)
+	default:
+		return fmt.Errorf("h1: invalid %s value for %q", what, k)
 	}
-	return nil
 }
 
 // planBody mirrors net/http's request framing: a known positive length is

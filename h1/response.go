@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/plexhttp/plex/internal/header"
 )
 
 var timeZero time.Time
@@ -216,10 +218,10 @@ func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64
 	}
 	b.c, b.br, b.budget = c, c.br, ex.budget
 	b.setup(resp, kind, n, &c.parser)
-	if ex.pl.gzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+	if ex.pl.gzip && strings.EqualFold(header.Value(resp.Header, "Content-Encoding"), "gzip") {
 		resp.Body = &gzipBody{b: b}
-		resp.Header.Del("Content-Encoding")
-		resp.Header.Del("Content-Length")
+		delete(resp.Header, "Content-Encoding")
+		delete(resp.Header, "Content-Length")
 		resp.ContentLength = -1
 		resp.Uncompressed = true
 	}

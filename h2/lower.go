@@ -51,13 +51,3 @@ func canonHeader(l string) string {
 	}
 	return textproto.CanonicalMIMEHeaderKey(l)
 }
-
-// headerValue is h.Get for a key already in canonical form. Get would
-// canonicalize the key again on every call, which showed in profiles of
-// small requests; the lookup it then makes is this one.
-func headerValue(h http.Header, canonKey string) string {
-	if v := h[canonKey]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/plexhttp/plex/internal/header"
 )
 
 // reqHeaders is a request checked and ready to encode. Computing it touches
@@ -55,18 +57,15 @@ func checkConnHeaders(h http.Header) error {
 }
 
 func checkFields(h http.Header, what string) error {
-	for k, vv := range h {
-		if !httpguts.ValidHeaderFieldName(k) {
-			return fmt.Errorf("h2: invalid %s field name %q", what, k)
-		}
-		for _, v := range vv {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				// The value may be secret: name the field only.
-				return fmt.Errorf("h2: invalid %s field value for %q (control character)", what, k)
-			}
-		}
+	switch k, badName, ok := header.Invalid(h); {
+	case ok:
+		return nil
+	case badName:
+		return fmt.Errorf("h2: invalid %s field name %q", what, k)
+	default:
+		// The value may be secret: name the field only.
+		return fmt.Errorf("h2: invalid %s field value for %q (control character)", what, k)
 	}
-	return nil
 }
 
 func isConnSpecific(lower string) bool {
@@ -141,8 +140,8 @@ func (cc *ClientConn) prepareRequest(req *http.Request) (reqHeaders, error) {
 		rh.bodyLen = -1
 	}
 	rh.sendLen = rh.bodyLen > 0 || rh.bodyLen == 0 && (rh.method == "POST" || rh.method == "PUT" || rh.method == "PATCH")
-	rh.addGzip = !cc.cfg.DisableCompression && headerValue(req.Header, "Accept-Encoding") == "" &&
-		headerValue(req.Header, "Range") == "" && rh.method != http.MethodHead
+	rh.addGzip = !cc.cfg.DisableCompression && header.Value(req.Header, "Accept-Encoding") == "" &&
+		header.Value(req.Header, "Range") == "" && rh.method != http.MethodHead
 	if _, ok := req.Header["User-Agent"]; !ok {
 		rh.userAgent = cc.cfg.UserAgent
 	}

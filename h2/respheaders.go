@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/plexhttp/plex/internal/header"
 )
 
 // max1xx bounds the informational responses accepted before the final one.
@@ -206,7 +208,7 @@ func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bo
 	resp.ContentLength = want
 	cs.body.cs = cs
 	resp.Body = &cs.body
-	if cs.addedGzip && strings.EqualFold(headerValue(h, "Content-Encoding"), "gzip") {
+	if cs.addedGzip && strings.EqualFold(header.Value(h, "Content-Encoding"), "gzip") {
 		delete(h, "Content-Encoding")
 		delete(h, "Content-Length")
 		resp.ContentLength = -1
