@@ -275,6 +275,14 @@ func (c *Conn) writeQuery(raw string, force bool) {
 }
 
 func (c *Conn) field(k, v string) {
+	if len(k)+len(v)+4 <= c.bw.Available() {
+		// One append into the buffer's free space instead of four
+		// WriteString calls: header lines are most of a request.
+		b := c.bw.AvailableBuffer()
+		b = append(append(append(append(b, k...), ": "...), v...), "\r\n"...)
+		c.bw.Write(b)
+		return
+	}
 	c.bw.WriteString(k)
 	c.bw.WriteString(": ")
 	c.bw.WriteString(v)
