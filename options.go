@@ -249,9 +249,9 @@ func WithUserAgent(ua string) Option {
 // WithWriteByteTimeout fails a request, and closes its connection, when a
 // write to the connection makes no progress for d: the peer stopped
 // reading. It bounds requests that have no deadline of their own, on both
-// protocols. The default is 30s. On HTTP/1.1 the write deadline is moved
-// only now and then, not before every write, so a stalled write fails
-// after between d and 1.25*d.
+// protocols. The default is 30s. The write deadline is moved only now and
+// then, not before every write, so a stalled write fails after between d
+// and 1.25*d.
 func WithWriteByteTimeout(d time.Duration) Option {
 	return func(c *config) { c.writeByteTimeout = d }
 }

@@ -60,7 +60,8 @@ type Config struct {
 	// closed. 0 means DefaultPingTimeout.
 	PingTimeout time.Duration
 	// WriteByteTimeout closes the connection when a write makes no progress
-	// for this long. 0 means DefaultWriteByteTimeout.
+	// for this long, or up to a quarter longer: the deadline is moved only
+	// now and then. 0 means DefaultWriteByteTimeout.
 	WriteByteTimeout time.Duration
 	// ResponseHeaderTimeout, when positive, bounds the wait for response
 	// headers after the request headers are written. 0 means no limit
