@@ -51,6 +51,13 @@ func checkFuzzedBlock(t *testing.T, b []byte) {
 	r := h.result(ch)
 	var ce ConnectionError
 	compression := errors.As(r.err, &ce) && ce.Code == ErrCodeCompression
+	if sizeUpdateRule(decErr) || sizeUpdateRule(r.err) {
+		// The one rule where the decoders differ on purpose: x/net takes
+		// a table size update anywhere while its table is empty, and only
+		// one at a block's start otherwise; RFC 7541 §4.2 allows any
+		// number at the start and none after a field.
+		return
+	}
 	switch {
 	case decErr != nil && !compression:
 		t.Fatalf("x/net cannot decode the block (%v); we answered %v", decErr, r.err)
