@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strconv"
+
+	"github.com/plexhttp/plex/internal/header"
 )
 
 // tokenByte marks the bytes allowed in an RFC 9110 token (header names,
@@ -40,26 +42,13 @@ func validValueByte(c byte) bool {
 	return c >= 0x20 && c != 0x7f || c == '\t'
 }
 
-// commonKeys interns the canonical names of headers servers commonly send, so
-// parsing them costs no allocation. It is an open-addressed table rather
+// commonKeys interns the canonical names of common headers
+// (internal/header.Common), so parsing them costs no allocation. It is an open-addressed table rather
 // than a map: hashing three bytes and the length and comparing one string
 // is a few times cheaper than a map lookup, for every field of every
 // response.
 var commonKeys = func() (t keyTable) {
-	for _, k := range []string{
-		"Accept-Ranges", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
-		"Access-Control-Allow-Methods", "Access-Control-Allow-Origin",
-		"Access-Control-Expose-Headers", "Access-Control-Max-Age", "Age", "Allow",
-		"Alt-Svc", "Cache-Control", "Connection", "Content-Disposition",
-		"Content-Encoding", "Content-Language", "Content-Length", "Content-Location",
-		"Content-Range", "Content-Security-Policy", "Content-Type", "Date", "ETag",
-		"Expires", "Keep-Alive", "Last-Modified", "Link", "Location", "Pragma",
-		"Proxy-Authenticate", "Proxy-Connection", "Referrer-Policy", "Retry-After",
-		"Server", "Server-Timing", "Set-Cookie", "Strict-Transport-Security", "Trailer",
-		"Transfer-Encoding", "Upgrade", "Vary", "Via", "Warning", "WWW-Authenticate",
-		"X-Cache", "X-Content-Type-Options", "X-Frame-Options", "X-Powered-By",
-		"X-Request-Id", "X-Xss-Protection", "Grpc-Status", "Grpc-Message",
-	} {
+	for _, k := range header.Common {
 		c := textproto.CanonicalMIMEHeaderKey(k)
 		i := keyHash(c)
 		for t[i] != "" {
@@ -72,7 +61,7 @@ var commonKeys = func() (t keyTable) {
 
 // keyTable holds at most a quarter as many names as it has slots, so a
 // lookup rarely looks past its first slot.
-type keyTable [256]string
+type keyTable [512]string
 
 // keyHash spreads header names over a keyTable by their length and three
 // of their bytes; b must not be empty.

@@ -29,3 +29,12 @@ func TestInvalid(t *testing.T) {
 	require.False(t, badName)
 	require.Equal(t, "X-Secret", name)
 }
+
+func TestCommonIsCanonicalAndUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range Common {
+		require.Equal(t, http.CanonicalHeaderKey(k), k)
+		require.False(t, seen[k], "%s listed twice", k)
+		seen[k] = true
+	}
+}
