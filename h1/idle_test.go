@@ -74,24 +74,32 @@ func firstExchange(t *testing.T, c *Conn, url string) {
 
 const okOK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
+// connClosedAfterOneExchange returns a connection that carried one
+// exchange, over TLS or not, with a server that has since closed it.
+func connClosedAfterOneExchange(t *testing.T, tlsOn bool) (*Conn, string) {
+	t.Helper()
+	var srvCfg, cliCfg *tls.Config
+	if tlsOn {
+		certs, err := testcert.Default()
+		require.NoError(t, err)
+		srvCfg, cliCfg = certs.ServerTLS(), certs.ClientTLS()
+		cliCfg.ServerName = "localhost"
+	}
+	closed := make(chan struct{})
+	addr, _ := tcpServer(t, srvCfg, serveOnce(okOK, func(nc net.Conn) {
+		nc.Close()
+		close(closed)
+	}))
+	c := dialConn(t, addr, cliCfg)
+	firstExchange(t, c, "http://"+addr+"/")
+	<-closed
+	return c, addr
+}
+
 func TestIdleConnClosedByServerIsDetectedBeforeWriting(t *testing.T) {
 	for name, tlsOn := range map[string]bool{"tcp": false, "tls": true} {
 		t.Run(name, func(t *testing.T) {
-			var srvCfg, cliCfg *tls.Config
-			if tlsOn {
-				certs, err := testcert.Default()
-				require.NoError(t, err)
-				srvCfg, cliCfg = certs.ServerTLS(), certs.ClientTLS()
-				cliCfg.ServerName = "localhost"
-			}
-			closed := make(chan struct{})
-			addr, _ := tcpServer(t, srvCfg, serveOnce(okOK, func(nc net.Conn) {
-				nc.Close()
-				close(closed)
-			}))
-			c := dialConn(t, addr, cliCfg)
-			firstExchange(t, c, "http://"+addr+"/")
-			<-closed
+			c, addr := connClosedAfterOneExchange(t, tlsOn)
 
 			mustReserve(t, c)
 			body := &closeCounter{Reader: stream{nil}}
@@ -201,21 +209,7 @@ func TestIdleCheckSkippedOnlyForRecentReplayableRequests(t *testing.T) {
 	} {
 		for name, tlsOn := range map[string]bool{"tcp": false, "tls": true} {
 			t.Run(tc.name+" "+name, func(t *testing.T) {
-				var srvCfg, cliCfg *tls.Config
-				if tlsOn {
-					certs, err := testcert.Default()
-					require.NoError(t, err)
-					srvCfg, cliCfg = certs.ServerTLS(), certs.ClientTLS()
-					cliCfg.ServerName = "localhost"
-				}
-				closed := make(chan struct{})
-				addr, _ := tcpServer(t, srvCfg, serveOnce(okOK, func(nc net.Conn) {
-					nc.Close()
-					close(closed)
-				}))
-				c := dialConn(t, addr, cliCfg)
-				firstExchange(t, c, "http://"+addr+"/")
-				<-closed
+				c, addr := connClosedAfterOneExchange(t, tlsOn)
 				c.mu.Lock()
 				c.lastStart = time.Now().Add(-tc.age)
 				c.mu.Unlock()

@@ -35,10 +35,10 @@ func send(c *plex.Client, method, url, body string, hdr ...string) (string, erro
 	return string(b), err
 }
 
-// A server that closes each connection after one response, without saying
-// so, makes every reuse find a dead connection. Plex notices before writing
-// and sends even a POST on a fresh connection: it never reached the server.
-func TestServerClosedIdleConnIsNotReused(t *testing.T) {
+// startClosingAfterEachResponse starts a server that answers one request
+// per connection and closes it without saying so; closed receives once per
+// connection closed.
+func startClosingAfterEachResponse(t *testing.T) (*rawServer, <-chan struct{}) {
 	closed := make(chan struct{}, 16)
 	s := startRaw(t, func(s *rawServer, c net.Conn, br *bufio.Reader, _ int) {
 		if s.read(br) == nil {
@@ -48,6 +48,14 @@ func TestServerClosedIdleConnIsNotReused(t *testing.T) {
 		c.Close()
 		closed <- struct{}{}
 	})
+	return s, closed
+}
+
+// A server that closes each connection after one response, without saying
+// so, makes every reuse find a dead connection. Plex notices before writing
+// and sends even a POST on a fresh connection: it never reached the server.
+func TestServerClosedIdleConnIsNotReused(t *testing.T) {
+	s, closed := startClosingAfterEachResponse(t)
 	c := newClient(t, nil)
 	for range 5 {
 		body, err := send(c, http.MethodPost, s.URL+"/p", "payload")
@@ -63,15 +71,7 @@ func TestServerClosedIdleConnIsNotReused(t *testing.T) {
 // it then reaches the dead connection, gets no response and goes out again
 // on a fresh one. The server still sees each GET once.
 func TestServerClosedIdleConnStillServesEachGetOnce(t *testing.T) {
-	closed := make(chan struct{}, 16)
-	s := startRaw(t, func(s *rawServer, c net.Conn, br *bufio.Reader, _ int) {
-		if s.read(br) == nil {
-			return
-		}
-		io.WriteString(c, okResponse)
-		c.Close()
-		closed <- struct{}{}
-	})
+	s, closed := startClosingAfterEachResponse(t)
 	c := newClient(t, nil)
 	for range 5 {
 		body, err := send(c, http.MethodGet, s.URL+"/g", "")
