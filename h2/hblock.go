@@ -7,8 +7,9 @@ import (
 )
 
 // headerBlock assembles one received header block (HEADERS plus any
-// CONTINUATION frames), decoding fragments as they arrive so no compressed
-// bytes are buffered. Owned by the reader goroutine.
+// CONTINUATION frames), decoding fragments as they arrive: only a field cut
+// by a frame boundary waits, in the decoder, for the rest of its bytes.
+// Owned by the reader goroutine.
 //
 // A hostile peer is bounded three ways: decoded fields past MaxHeaderListSize
 // are dropped (the stream is then reset, the connection lives on), and both the compressed bytes and
