@@ -44,11 +44,17 @@ func (b *responseBody) Read(p []byte) (int, error) {
 			cc.mu.Unlock()
 			return 0, nil
 		}
+		var a actions
+		cc.waitForBodyLocked(cs, &a)
 		cc.mu.Unlock()
+		if a.connWU != 0 {
+			cc.run(&a)
+		}
 		// Woken by DATA, END_STREAM, a reset, the request context (through
 		// the stream's context hook) or the connection closing.
 		<-cs.wake
 		cc.mu.Lock()
+		cc.doneWaitingLocked(cs)
 	}
 }
 

@@ -37,17 +37,33 @@ func (w *sendWindow) available() int64 {
 // take consumes n bytes; the caller has checked available.
 func (w *sendWindow) take(n int64) { w.n -= n }
 
-// recvWindow is how many bytes we let the peer send, for one stream or for the
-// connection, plus the credit freed by the application that we have not yet
-// announced. Announcing is batched: a WINDOW_UPDATE goes out only once at
-// least half of the window has been consumed, so a stream being read in small
-// pieces does not cost one frame per read.
+// recvWindow is how many bytes we let the peer send, for one stream or for
+// the connection, plus the credit freed by the application that we have not
+// yet announced.
+//
+// Announcing is batched so a body read in small pieces does not cost one
+// frame per read: a WINDOW_UPDATE goes out once half the window has been
+// freed, or earlier once the peer is running low, that is once the freed
+// credit is at least what the peer still has and at least one full DATA
+// frame's worth (the rule x/net uses, with a coarser floor). Without the
+// second condition a peer whose credit is held by bytes buffered for other
+// streams would wait for credit that only comes once half the window is read.
+//
+// Credit can also be lent (see ensure): announced beyond the window so that
+// a reader waiting on an empty stream is never starved by bytes buffered,
+// unread, for other streams. Released bytes pay the loan back before they
+// count as credit again, so the window returns to its size.
 type recvWindow struct {
 	size    int64 // the window we aim to keep open
 	avail   int64 // what the peer may still send
 	unsent  int64 // credit freed by reads, not yet announced
 	minSend int64 // announce once unsent reaches this
+	lent    int64 // credit announced beyond size, not yet paid back
 }
+
+// lowCreditFloor is the least credit announced early because the peer runs
+// low: one DATA frame of the default maximum size.
+const lowCreditFloor = 16384
 
 func newRecvWindow(size uint32) recvWindow {
 	return recvWindow{size: int64(size), avail: int64(size), minSend: int64(size) / 2}
@@ -68,11 +84,36 @@ func (w *recvWindow) consume(n uint32) bool {
 // discarded. It returns the WINDOW_UPDATE increment to send now, 0 while the
 // credit is still being batched.
 func (w *recvWindow) release(n int) uint32 {
-	w.unsent += int64(n)
-	if w.unsent < w.minSend || w.unsent == 0 {
+	m := int64(n)
+	if w.lent > 0 {
+		paid := min(m, w.lent)
+		w.lent -= paid
+		m -= paid
+	}
+	w.unsent += m
+	if w.unsent == 0 {
+		return 0
+	}
+	if w.unsent < w.minSend && (w.unsent < w.avail || w.unsent < lowCreditFloor) {
 		return 0
 	}
 	return w.flush()
+}
+
+// ensure makes sure the peer may send at least need more bytes: it announces
+// the credit not yet announced and, if that is not enough, lends the rest
+// beyond the window. It returns the increment to send (0 if none is needed).
+func (w *recvWindow) ensure(need int64) uint32 {
+	if w.avail >= need {
+		return 0
+	}
+	inc := w.flush()
+	if short := min(need, maxWindow) - w.avail; short > 0 {
+		w.avail += short
+		w.lent += short
+		inc += uint32(short)
+	}
+	return inc
 }
 
 // flush returns all unannounced credit, whatever its size (0 if none).

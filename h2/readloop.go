@@ -193,6 +193,7 @@ func (cc *ClientConn) acceptDataLocked(cs *stream, f *http2.DataFrame, data []by
 		} else {
 			cs.rbuf.Write(data)
 			signal(cs.wake)
+			a.connWU += cc.feedWaitingLocked(cs)
 		}
 	}
 	if f.StreamEnded() {
