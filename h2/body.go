@@ -45,7 +45,7 @@ func (b *responseBody) Read(p []byte) (int, error) {
 			return 0, nil
 		}
 		var a actions
-		cc.waitForBodyLocked(cs, &a)
+		cc.startWaitingLocked(cs, &a)
 		cc.mu.Unlock()
 		if a.connWU != 0 {
 			cc.run(&a)

@@ -53,7 +53,7 @@ type ClientConn struct {
 	slots     slots
 	sendWin   sendWindow // connection-level, peer's allowance
 	recvWin   recvWindow // connection-level, ours
-	waiting   []*stream  // body readers waiting for bytes (feed.go)
+	waiting   []*stream  // streams a goroutine waits on for bytes (feed.go)
 	pings     pingState
 	err       error // non-nil once no new streams may start
 	goAway    *GoAwayError

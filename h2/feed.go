@@ -1,13 +1,16 @@
 package h2
 
-// A body reader waiting for bytes must always be able to get them, whatever
-// the other streams hold. The connection window alone cannot promise that:
+// A goroutine waiting on a stream, for its response or for body bytes, must
+// always be able to get them, whatever the other streams hold. The connection window alone cannot promise that:
 // bytes received for streams the application is not reading yet stay
 // buffered, and their credit comes back only as they are read, so with
 // enough of them the window is spent and the stream being read gets nothing
 // more (20 downloads of 1 MiB read one after another fill a 16 MiB window).
 //
-// So while a reader waits on an empty body, the connection keeps the peer's
+// Waiting for the response needs the same care: some servers (nginx among
+// them) send a response's HEADERS only together with its first DATA.
+//
+// So while a goroutine waits on a stream, the connection keeps the peer's
 // connection credit at least at what that stream may still receive, lending
 // beyond the window when buffered bytes hold it (recvWindow.ensure). The
 // peer may spend the credit on other streams instead; each of those is
@@ -15,10 +18,11 @@ package h2
 // short ends once the other streams' windows are full, and the buffered
 // bytes stay within the connection window plus the stream windows.
 
-// waitForBodyLocked registers cs's reader as waiting for body bytes and makes
-// sure the peer has the connection credit to send them. The caller waits on
-// cs.wake after running a, then calls doneWaitingLocked.
-func (cc *ClientConn) waitForBodyLocked(cs *stream, a *actions) {
+// startWaitingLocked registers a goroutine as waiting on cs, for its
+// response or for body bytes, and makes sure the peer has the connection
+// credit to send them. The caller waits on cs.wake after running a, then
+// calls doneWaitingLocked.
+func (cc *ClientConn) startWaitingLocked(cs *stream, a *actions) {
 	if cs.recvEnd || cs.closed || cc.closed || cs.waitAt != 0 {
 		return
 	}
@@ -27,7 +31,7 @@ func (cc *ClientConn) waitForBodyLocked(cs *stream, a *actions) {
 	a.connWU += cc.feedLocked(cs)
 }
 
-// doneWaitingLocked removes cs's reader from the waiting readers.
+// doneWaitingLocked ends what startWaitingLocked began (nothing if it did not).
 func (cc *ClientConn) doneWaitingLocked(cs *stream) {
 	i := cs.waitAt - 1
 	if i < 0 {
@@ -52,7 +56,7 @@ func (cc *ClientConn) feedLocked(cs *stream) uint32 {
 	return cc.recvWin.ensure(min(cs.recv.avail, cc.recvWin.size))
 }
 
-// feedWaitingLocked keeps every waiting reader fed after DATA for another
+// feedWaitingLocked keeps every waiting stream fed after DATA for another
 // stream took connection credit.
 func (cc *ClientConn) feedWaitingLocked(except *stream) uint32 {
 	// No stream may receive more than its initial window, so a connection

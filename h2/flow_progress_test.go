@@ -21,6 +21,7 @@ type progressCase struct {
 	readOrder          []int // the order the application reads the bodies in
 	readSize           int   // bytes asked for by each Read
 	order              sendOrder
+	hdrsWithData       bool // the peer sends HEADERS only when DATA may follow
 	seed               uint64
 }
 
@@ -29,8 +30,8 @@ func (c progressCase) String() string {
 	for _, b := range c.bodies {
 		total += b
 	}
-	return fmt.Sprintf("stream=%d conn=%d streams=%d total=%d read=%d order=%v seed=%d",
-		c.streamWin, c.connWin, len(c.bodies), total, c.readSize, c.order, c.seed)
+	return fmt.Sprintf("stream=%d conn=%d streams=%d total=%d read=%d order=%v hdrsWithData=%v seed=%d",
+		c.streamWin, c.connWin, len(c.bodies), total, c.readSize, c.order, c.hdrsWithData, c.seed)
 }
 
 // runProgressCase opens every request at once, waits for all response
@@ -39,7 +40,7 @@ func (c progressCase) String() string {
 func runProgressCase(t *testing.T, c progressCase) {
 	runSynctest(t, func(t *testing.T) {
 		cn, sn := memconn.Pipe()
-		p := startFlowPeer(sn, c.order, c.seed)
+		p := startFlowPeer(sn, c.order, c.hdrsWithData, c.seed)
 		cc, err := NewClientConn(cn, &Config{InitialStreamWindowSize: c.streamWin, InitialConnWindowSize: c.connWin}, nil, nil)
 		require.NoError(t, err)
 		defer p.stop()
@@ -137,9 +138,11 @@ func TestReadingBodiesOneByOneCompletes(t *testing.T) {
 		order[i] = i
 	}
 	for _, o := range []sendOrder{orderRoundRobin, orderAvoidRead} {
-		t.Run(o.String(), func(t *testing.T) {
-			runProgressCase(t, progressCase{bodies: bodies, readOrder: order, readSize: 32 << 10, order: o})
-		})
+		for _, hdrsWithData := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%v/hdrsWithData=%v", o, hdrsWithData), func(t *testing.T) {
+				runProgressCase(t, progressCase{bodies: bodies, readOrder: order, readSize: 32 << 10, order: o, hdrsWithData: hdrsWithData})
+			})
+		}
 	}
 }
 
@@ -157,11 +160,12 @@ func TestReceiveProgressProperty(t *testing.T) {
 	sizes := []int{0, 1, 16384, 70_000, 300_000}
 	for k := range cases {
 		c := progressCase{
-			streamWin: streamWins[rng.IntN(len(streamWins))],
-			connWin:   connWins[rng.IntN(len(connWins))],
-			readSize:  []int{1, 1000, 16384, 64 << 10}[rng.IntN(4)],
-			order:     sendOrder(rng.IntN(5)),
-			seed:      rng.Uint64(),
+			streamWin:    streamWins[rng.IntN(len(streamWins))],
+			connWin:      connWins[rng.IntN(len(connWins))],
+			readSize:     []int{1, 1000, 16384, 64 << 10}[rng.IntN(4)],
+			order:        sendOrder(rng.IntN(5)),
+			hdrsWithData: rng.IntN(2) == 0,
+			seed:         rng.Uint64(),
 		}
 		n := 1 + rng.IntN(24)
 		for range n {

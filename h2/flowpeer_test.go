@@ -41,10 +41,13 @@ type flowPeer struct {
 	fr    *http2.Framer
 	conn  net.Conn
 	order sendOrder
-	rng   *rand.Rand
-	wake  chan struct{}
-	done  chan struct{}
-	wg    sync.WaitGroup
+	// hdrsWithData holds a response's HEADERS back until its first DATA
+	// may follow, as nginx does.
+	hdrsWithData bool
+	rng          *rand.Rand
+	wake         chan struct{}
+	done         chan struct{}
+	wg           sync.WaitGroup
 
 	mu         sync.Mutex
 	connWin    int64
@@ -73,17 +76,18 @@ type peerStream struct {
 func flowPeerByte(tag, off int) byte { return byte(off*31 + off>>8 + tag*7) }
 
 // startFlowPeer runs the server side of conn until the connection closes.
-func startFlowPeer(conn net.Conn, order sendOrder, seed uint64) *flowPeer {
+func startFlowPeer(conn net.Conn, order sendOrder, hdrsWithData bool, seed uint64) *flowPeer {
 	p := &flowPeer{
-		fr:      http2.NewFramer(conn, conn),
-		conn:    conn,
-		order:   order,
-		rng:     rand.New(rand.NewPCG(seed, 1)),
-		wake:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		connWin: initialWindow,
-		initWin: initialWindow,
-		streams: map[uint32]*peerStream{},
+		fr:           http2.NewFramer(conn, conn),
+		conn:         conn,
+		order:        order,
+		hdrsWithData: hdrsWithData,
+		rng:          rand.New(rand.NewPCG(seed, 1)),
+		wake:         make(chan struct{}, 1),
+		done:         make(chan struct{}),
+		connWin:      initialWindow,
+		initWin:      initialWindow,
+		streams:      map[uint32]*peerStream{},
 	}
 	p.maxWindow = p.connWin
 	p.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
@@ -184,7 +188,8 @@ func (p *flowPeer) pickLocked() (*peerStream, int) {
 	var ready []*peerStream
 	for _, id := range p.ids {
 		s := p.streams[id]
-		if !s.sentHdrs || (s.left == 0) || (s.win > 0 && p.connWin > 0) {
+		canSend := s.win > 0 && p.connWin > 0
+		if s.left == 0 || canSend || (!s.sentHdrs && !p.hdrsWithData) {
 			ready = append(ready, s)
 		}
 	}

@@ -224,9 +224,19 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		timeout = t.C
 	}
 	for {
+		var a actions
 		cc.mu.Lock()
+		cc.doneWaitingLocked(cs)
 		resp, err := cs.resp, cs.respErr
+		if resp == nil && err == nil {
+			// Some servers (nginx among them) send a response's HEADERS
+			// only once they can send DATA with it.
+			cc.startWaitingLocked(cs, &a)
+		}
 		cc.mu.Unlock()
+		if a.connWU != 0 {
+			cc.run(&a)
+		}
 		if err != nil {
 			if cs.stopCtx != nil {
 				cs.stopCtx()

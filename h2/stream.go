@@ -61,7 +61,7 @@ type stream struct {
 	rbuf          dataBuffer // received, unread body bytes
 	send          sendWindow
 	recv          recvWindow
-	waitAt        int // 1 + index in cc.waiting while the body's reader waits, else 0
+	waitAt        int   // 1 + index in cc.waiting while a goroutine waits on the stream, else 0
 	wantLen       int64 // response content-length, -1 if unknown
 	gotLen        int64
 }
