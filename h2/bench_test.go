@@ -43,3 +43,42 @@ func benchParallelGET(b *testing.B, rt http.RoundTripper, url string) {
 		}
 	})
 }
+
+// BenchmarkClientConnDownload1MiB reads 1 MiB bodies, 8 at a time on one
+// connection: what receive flow control costs (WINDOW_UPDATE frames) shows
+// here.
+func BenchmarkClientConnDownload1MiB(b *testing.B) {
+	srv, cfg := startTLSServer(b)
+	benchParallelDownload(b, dialTLS(b, srv, cfg), srv.URL+"/download?n=1048576")
+}
+
+func BenchmarkXNetTransportDownload1MiB(b *testing.B) {
+	srv, cfg := startTLSServer(b)
+	tr := &http2.Transport{TLSClientConfig: cfg}
+	b.Cleanup(tr.CloseIdleConnections)
+	benchParallelDownload(b, tr, srv.URL+"/download?n=1048576")
+}
+
+func benchParallelDownload(b *testing.B, rt http.RoundTripper, url string) {
+	req, _ := http.NewRequest("GET", url, nil)
+	b.ReportAllocs()
+	b.SetBytes(1 << 20)
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		buf := make([]byte, 32<<10)
+		for pb.Next() {
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for {
+				if _, err := resp.Body.Read(buf); err != nil {
+					break
+				}
+			}
+			resp.Body.Close()
+		}
+	})
+}
