@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/plexhttp/plex/internal/gzipbody"
 	"github.com/plexhttp/plex/internal/header"
 )
 
@@ -219,7 +220,7 @@ func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64
 	b.c, b.br, b.budget = c, c.br, ex.budget
 	b.setup(resp, kind, n, &c.parser)
 	if ex.pl.gzip && strings.EqualFold(header.Value(resp.Header, "Content-Encoding"), "gzip") {
-		resp.Body = &gzipBody{b: b}
+		resp.Body = gzipbody.New(b, "h1", errBodyClosed)
 		delete(resp.Header, "Content-Encoding")
 		delete(resp.Header, "Content-Length")
 		resp.ContentLength = -1

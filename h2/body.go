@@ -1,7 +1,6 @@
 package h2
 
 import (
-	"compress/gzip"
 	"errors"
 	"io"
 )
@@ -96,35 +95,4 @@ func (cs *stream) finishBodyLocked() {
 	if cs.stopCtx != nil {
 		cs.stopCtx()
 	}
-}
-
-// gzipBody decodes a gzip response we asked for, opening the decoder on the
-// first read so a response that is never read costs nothing.
-type gzipBody struct {
-	body *responseBody
-	zr   *gzip.Reader
-	err  error
-}
-
-func (g *gzipBody) Read(p []byte) (int, error) {
-	if g.err != nil {
-		return 0, g.err
-	}
-	if g.zr == nil {
-		zr, err := gzip.NewReader(g.body)
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			g.err = err
-			return 0, err
-		}
-		g.zr = zr
-	}
-	return g.zr.Read(p)
-}
-
-func (g *gzipBody) Close() error {
-	g.err = errBodyClosed
-	return g.body.Close()
 }

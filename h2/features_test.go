@@ -246,3 +246,68 @@ func TestErrCodeString(t *testing.T) {
 	require.Equal(t, "HTTP_1_1_REQUIRED", ErrCodeHTTP11Required.String())
 	require.Equal(t, "ERR_UNKNOWN_0x1f", ErrCode(0x1f).String())
 }
+
+// Close from another goroutine while a Read of a gzip body waits for bytes
+// must be race-free (this runs under -race in CI) and end the Read.
+func TestGzipBodyCloseDuringRead(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		zw.Write([]byte("compressed hello"))
+		zw.Close()
+		z := zb.Bytes()
+		h.p.WriteHeaders(id, false, ":status", "200", "content-encoding", "gzip")
+		h.p.WriteData(id, false, z[:len(z)-8]) // all but the trailer
+		r := h.result(ch)
+		require.NoError(t, r.err)
+		first := make([]byte, 10)
+		_, err := io.ReadFull(r.resp.Body, first)
+		require.NoError(t, err)
+		rest := readAllAsync(r.resp.Body)
+		synctest.Wait() // the reader waits inside the decoder for the trailer
+		require.NoError(t, r.resp.Body.Close())
+		h.p.WantRSTStream(id, http2.ErrCodeCancel)
+		res := <-rest
+		require.ErrorIs(t, res.err, errBodyClosed)
+		require.Equal(t, " hello", string(res.data))
+	})
+}
+
+// Close while a reader is busy decoding a gzip body, the reader's calls not
+// ordered with Close by any lock of the stream: the decoder's state must
+// still be guarded (this fails under -race otherwise).
+func TestGzipBodyCloseWhileDecoding(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		zw.Write(bytes.Repeat([]byte("0123456789"), 10000))
+		zw.Close()
+		h.p.WriteHeaders(id, false, ":status", "200", "content-encoding", "gzip")
+		h.p.WriteData(id, true, zb.Bytes())
+		r := h.result(ch)
+		require.NoError(t, r.err)
+		started := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			b := make([]byte, 1)
+			var err error
+			for i := 0; err == nil; i++ {
+				_, err = r.resp.Body.Read(b)
+				if i == 0 {
+					close(started)
+				}
+			}
+			done <- err
+		}()
+		<-started
+		require.NoError(t, r.resp.Body.Close())
+		err := <-done
+		require.True(t, err == io.EOF || errors.Is(err, errBodyClosed), "read ended with %v", err)
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/plexhttp/plex/internal/gzipbody"
 	"github.com/plexhttp/plex/internal/header"
 )
 
@@ -213,7 +214,7 @@ func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bo
 		delete(h, "Content-Length")
 		resp.ContentLength = -1
 		resp.Uncompressed = true
-		resp.Body = &gzipBody{body: &cs.body}
+		resp.Body = gzipbody.New(&cs.body, "h2", errBodyClosed)
 	}
 	return resp, want, nil
 }
