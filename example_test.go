@@ -43,6 +43,6 @@ func ExampleNew_invalidOptions() {
 	_, err := plex.New(plex.WithMaxConnsPerHost(-1), plex.WithMaxReadFrameSize(10))
 	fmt.Println(err)
 	// Output:
-	// plex: negative max conns per host -1
-	// plex: max read frame size 10 outside 16384..16777215
+	// pool: MaxConnsPerHost -1 is negative
+	// h2: MaxReadFrameSize 10 outside 16384..16777215
 }

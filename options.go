@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/plexhttp/plex/alpn"
@@ -249,9 +250,9 @@ func WithUserAgent(ua string) Option {
 // WithWriteByteTimeout fails a request, and closes its connection, when a
 // write to the connection makes no progress for d: the peer stopped
 // reading. It bounds requests that have no deadline of their own, on both
-// protocols. The default is 30s. The write deadline is moved only now and
-// then, not before every write, so a stalled write fails after between d
-// and 1.25*d.
+// protocols. Zero means the default, 30s; a negative d switches the bound
+// off. The write deadline is moved only now and then, not before every
+// write, so a stalled write fails after between d and 1.25*d.
 func WithWriteByteTimeout(d time.Duration) Option {
 	return func(c *config) { c.writeByteTimeout = d }
 }
@@ -263,57 +264,20 @@ func WithFrameTrace(fn func(h2.FrameEvent)) Option {
 	return func(c *config) { c.frameTrace = fn }
 }
 
-// validate reports every invalid value at once.
+// validate reports every invalid value at once. The rules of each setting
+// live with the package that uses it (alpn.Dialer, pool.Config, h1.Config,
+// h2.Config each validate themselves); only what the root itself owns is
+// checked here. A setting both protocols share is reported once.
 func (c *config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("plex: "+format, args...))
 	}
-	durations := []struct {
-		name string
-		d    time.Duration
-	}{
-		{"timeout", c.timeout},
-		{"dial timeout", c.dialTimeout},
-		{"tls handshake timeout", c.tlsHandshakeTimeout},
-		{"response header timeout", c.responseHeaderTimeout},
-		{"expect continue timeout", c.expectContinueTimeout},
-		{"idle conn timeout", c.idleConnTimeout},
-		{"read idle timeout", c.readIdleTimeout},
-		{"ping timeout", c.pingTimeout},
-		{"write byte timeout", c.writeByteTimeout},
+	if c.timeout < 0 {
+		bad("negative timeout %v", c.timeout)
 	}
-	for _, v := range durations {
-		if v.d < 0 {
-			bad("negative %s %v", v.name, v.d)
-		}
-	}
-	counts := []struct {
-		name string
-		n    int
-	}{
-		{"max conns per host", c.maxConnsPerHost},
-		{"max idle conns", c.maxIdleConns},
-		{"max idle conns per host", c.maxIdleConnsPerHost},
-	}
-	for _, v := range counts {
-		if v.n < 0 {
-			bad("negative %s %d", v.name, v.n)
-		}
-	}
-	if c.maxResponseHeader < 0 {
-		bad("negative max response header bytes %d", c.maxResponseHeader)
-	} else if c.maxResponseHeader > math.MaxUint32 {
+	if c.maxResponseHeader > math.MaxUint32 {
 		bad("max response header bytes %d above %d", c.maxResponseHeader, uint32(math.MaxUint32))
-	}
-	if c.streamWindow > math.MaxInt32 {
-		bad("initial stream window size %d above 2^31-1", c.streamWindow)
-	}
-	if c.connWindow > math.MaxInt32 {
-		bad("initial conn window size %d above 2^31-1", c.connWindow)
-	}
-	if n := c.maxReadFrameSize; n != 0 && (n < 16384 || n > 16777215) {
-		bad("max read frame size %d outside 16384..16777215", n)
 	}
 	if c.dialContextSet && c.dialContext == nil {
 		bad("nil dial function")
@@ -326,7 +290,43 @@ func (c *config) validate() error {
 			bad("unknown protocol %d", int(p))
 		}
 	}
+	errs = appendUnique(errs, c.dialer().Validate())
+	pc := c.poolConfig(nil)
+	errs = appendUnique(errs, pc.Validate())
+	errs = appendUnique(errs, c.h1Config().Validate())
+	errs = appendUnique(errs, c.h2Config().Validate())
 	return errors.Join(errs...)
+}
+
+// appendUnique adds the errors joined in err to errs, leaving out those
+// already there up to their package prefix: a value both protocols check
+// ("h1: ResponseHeaderTimeout -1s is negative" and its "h2:" twin) is
+// reported once.
+func appendUnique(errs []error, err error) []error {
+	if err == nil {
+		return errs
+	}
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{err}
+	}
+	seen := func(e error) bool {
+		_, msg, _ := strings.Cut(e.Error(), ": ")
+		for _, have := range errs {
+			if _, m, _ := strings.Cut(have.Error(), ": "); m == msg {
+				return true
+			}
+		}
+		return false
+	}
+	for _, e := range list {
+		if !seen(e) {
+			errs = append(errs, e)
+		}
+	}
+	return errs
 }
 
 func (c *config) has(p Protocol) bool {

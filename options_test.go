@@ -14,22 +14,22 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		want string
 	}{
 		{WithTimeout(-1), "negative timeout"},
-		{WithDialTimeout(-time.Second), "negative dial timeout"},
-		{WithTLSHandshakeTimeout(-1), "negative tls handshake timeout"},
-		{WithResponseHeaderTimeout(-1), "negative response header timeout"},
-		{WithExpectContinueTimeout(-1), "negative expect continue timeout"},
-		{WithIdleConnTimeout(-1), "negative idle conn timeout"},
-		{WithReadIdleTimeout(-1), "negative read idle timeout"},
-		{WithPingTimeout(-1), "negative ping timeout"},
-		{WithWriteByteTimeout(-1), "negative write byte timeout"},
-		{WithMaxConnsPerHost(-1), "negative max conns per host"},
-		{WithMaxIdleConns(-2), "negative max idle conns -2"},
-		{WithMaxIdleConnsPerHost(-3), "negative max idle conns per host"},
-		{WithMaxResponseHeaderBytes(-1), "negative max response header bytes"},
+		{WithDialTimeout(-time.Second), "alpn: DialTimeout -1s is negative"},
+		{WithTLSHandshakeTimeout(-1), "alpn: TLSHandshakeTimeout -1ns is negative"},
+		{WithResponseHeaderTimeout(-1), "ResponseHeaderTimeout -1ns is negative"},
+		{WithExpectContinueTimeout(-1), "ExpectContinueTimeout -1ns is negative"},
+		{WithIdleConnTimeout(-1), "pool: IdleConnTimeout -1ns is negative"},
+		{WithReadIdleTimeout(-1), "h2: ReadIdleTimeout -1ns is negative"},
+		{WithPingTimeout(-1), "h2: PingTimeout -1ns is negative"},
+		{WithMaxConnsPerHost(-1), "pool: MaxConnsPerHost -1 is negative"},
+		{WithMaxIdleConns(-2), "pool: MaxIdleConns -2 is negative"},
+		{WithMaxIdleConnsPerHost(-3), "pool: MaxIdleConnsPerHost -3 is negative"},
+		{WithMaxResponseHeaderBytes(-1), "h1: MaxResponseHeaderBytes -1 is negative"},
 		{WithMaxResponseHeaderBytes(1 << 33), "max response header bytes 8589934592 above"},
-		{WithInitialStreamWindowSize(1 << 31), "initial stream window size 2147483648 above 2^31-1"},
-		{WithInitialConnWindowSize(1 << 31), "initial conn window size 2147483648 above 2^31-1"},
-		{WithMaxReadFrameSize(16383), "max read frame size 16383 outside 16384..16777215"},
+		{WithInitialStreamWindowSize(1 << 31), "h2: InitialStreamWindowSize 2147483648 exceeds 2147483647"},
+		{WithInitialConnWindowSize(1 << 31), "h2: InitialConnWindowSize 2147483648 outside 65535..2147483647"},
+		{WithInitialConnWindowSize(1000), "h2: InitialConnWindowSize 1000 outside 65535..2147483647"},
+		{WithMaxReadFrameSize(16383), "h2: MaxReadFrameSize 16383 outside 16384..16777215"},
 		{WithMaxReadFrameSize(1 << 24), "outside 16384..16777215"},
 		{WithProtocols(), "empty protocol set"},
 		{WithProtocols(HTTP1, Protocol(9)), "unknown protocol 9"},
@@ -47,6 +47,24 @@ func TestNewReportsEveryInvalidValueAtOnce(t *testing.T) {
 	_, err := New(WithTimeout(-1), WithMaxConnsPerHost(-1), WithMaxReadFrameSize(1), WithProtocols())
 	require.Error(t, err)
 	require.Len(t, strings.Split(err.Error(), "\n"), 4, "got %q", err)
+}
+
+// A setting both protocols check is reported once, not once per protocol.
+func TestNewReportsASharedSettingOnce(t *testing.T) {
+	_, err := New(WithResponseHeaderTimeout(-1))
+	require.EqualError(t, err, "h1: ResponseHeaderTimeout -1ns is negative")
+}
+
+// Every error New reports comes from the rule of the package that uses the
+// setting, so what New accepts the connections accept too: a window New let
+// through used to fail every HTTP/2 request afterwards.
+func TestNewAgreesWithThePackagesConfigs(t *testing.T) {
+	c, err := New(WithInitialConnWindowSize(65535), WithWriteByteTimeout(-1))
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.h2cfg.Validate())
+	require.NoError(t, c.h1cfg.Validate())
+	require.NoError(t, c.dialer.Validate())
 }
 
 func TestNewAcceptsBoundaryValues(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/plexhttp/plex/internal/setting"
 )
 
 // Config holds settings shared by all connections of a Client. Zero values
@@ -38,16 +40,23 @@ type Config struct {
 }
 
 // DefaultWriteByteTimeout applies when Config.WriteByteTimeout is zero.
-const DefaultWriteByteTimeout = 30 * time.Second
+const DefaultWriteByteTimeout = setting.WriteByteTimeout
 
-func (c *Config) writeByteTimeout() time.Duration {
-	switch {
-	case c.WriteByteTimeout == 0:
-		return DefaultWriteByteTimeout
-	case c.WriteByteTimeout < 0:
-		return 0
+func (c *Config) writeByteTimeout() time.Duration { return setting.WriteTimeout(c.WriteByteTimeout) }
+
+// Validate reports every invalid field at once (nil if there is none). A
+// nil Config is valid.
+func (c *Config) Validate() error {
+	if c == nil {
+		return nil
 	}
-	return c.WriteByteTimeout
+	e := setting.NewErrors("h1")
+	if c.MaxResponseHeaderBytes < 0 {
+		e.Addf("MaxResponseHeaderBytes %d is negative", c.MaxResponseHeaderBytes)
+	}
+	e.NonNegative("ResponseHeaderTimeout", c.ResponseHeaderTimeout)
+	e.NonNegative("ExpectContinueTimeout", c.ExpectContinueTimeout)
+	return e.Err()
 }
 
 // ConnOptions describes one connection.
@@ -63,8 +72,8 @@ type ConnOptions struct {
 }
 
 const (
-	defaultMaxHeaderBytes = 1 << 20
-	defaultUserAgent      = "plex/1"
+	defaultMaxHeaderBytes = setting.MaxHeaderBytes
+	defaultUserAgent      = setting.UserAgent
 	// bufSize is the size of the per-connection read and write buffers.
 	bufSize = 4 << 10
 	// inlineBodyMax is the largest replayable body written by the caller's
@@ -79,7 +88,7 @@ const (
 	// body writer to finish before giving up on the connection.
 	writerGrace = 50 * time.Millisecond
 	// max1xx is how many informational responses may precede the final one.
-	max1xx = 5
+	max1xx = setting.Max1xx
 )
 
 func (cfg *Config) maxHeaderBytes() int64 {

@@ -1,10 +1,10 @@
 package h2
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/plexhttp/plex/internal/setting"
 )
 
 // Default values used for zero Config fields.
@@ -21,10 +21,10 @@ const (
 	DefaultInitialStreamWindowSize = 1 << 20
 	DefaultInitialConnWindowSize   = 16 << 20
 	DefaultMaxReadFrameSize        = 16 << 10
-	DefaultMaxHeaderListSize       = 1 << 20
+	DefaultMaxHeaderListSize       = setting.MaxHeaderBytes
 	DefaultPingTimeout             = 15 * time.Second
-	DefaultWriteByteTimeout        = 30 * time.Second
-	DefaultUserAgent               = "plex/1"
+	DefaultWriteByteTimeout        = setting.WriteByteTimeout
+	DefaultUserAgent               = setting.UserAgent
 )
 
 const (
@@ -61,11 +61,13 @@ type Config struct {
 	PingTimeout time.Duration
 	// WriteByteTimeout closes the connection when a write makes no progress
 	// for this long, or up to a quarter longer: the deadline is moved only
-	// now and then. 0 means DefaultWriteByteTimeout.
+	// now and then. 0 means DefaultWriteByteTimeout; a negative value means
+	// no bound.
 	WriteByteTimeout time.Duration
 	// ResponseHeaderTimeout, when positive, bounds the wait for response
-	// headers after the request headers are written. 0 means no limit
-	// beyond the request's context.
+	// headers from the end of writing the request (its body included) to
+	// the end of the response headers. 0 means no limit beyond the
+	// request's context.
 	ResponseHeaderTimeout time.Duration
 	// ExpectContinueTimeout is how long a request with "Expect:
 	// 100-continue" waits for the server's 100 (Continue) before sending
@@ -87,46 +89,57 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// withDefaults returns a copy of c with zero fields defaulted, or an error
-// naming every invalid field.
+// Validate reports every invalid field at once (nil if there is none). A
+// nil Config is valid.
+func (c *Config) Validate() error {
+	if c == nil {
+		return nil
+	}
+	e := setting.NewErrors("h2")
+	if c.InitialStreamWindowSize > maxWindow {
+		e.Addf("InitialStreamWindowSize %d exceeds %d", c.InitialStreamWindowSize, maxWindow)
+	}
+	if n := c.InitialConnWindowSize; n != 0 && (n < initialWindow || n > maxWindow) {
+		e.Addf("InitialConnWindowSize %d outside %d..%d", n, initialWindow, maxWindow)
+	}
+	if n := c.MaxReadFrameSize; n != 0 && (n < minMaxFrameSize || n > maxMaxFrameSize) {
+		e.Addf("MaxReadFrameSize %d outside %d..%d", n, minMaxFrameSize, maxMaxFrameSize)
+	}
+	e.NonNegative("ReadIdleTimeout", c.ReadIdleTimeout)
+	e.NonNegative("PingTimeout", c.PingTimeout)
+	e.NonNegative("ResponseHeaderTimeout", c.ResponseHeaderTimeout)
+	e.NonNegative("ExpectContinueTimeout", c.ExpectContinueTimeout)
+	return e.Err()
+}
+
+// withDefaults returns a copy of c with zero fields defaulted, or the error
+// of Validate.
 func (c *Config) withDefaults() (Config, error) {
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
 	var out Config
 	if c != nil {
 		out = *c
 	}
-	var errs []error
 	if out.InitialStreamWindowSize == 0 {
 		out.InitialStreamWindowSize = DefaultInitialStreamWindowSize
-	} else if out.InitialStreamWindowSize > maxWindow {
-		errs = append(errs, fmt.Errorf("h2: InitialStreamWindowSize %d exceeds %d", out.InitialStreamWindowSize, maxWindow))
 	}
 	if out.InitialConnWindowSize == 0 {
 		out.InitialConnWindowSize = DefaultInitialConnWindowSize
-	} else if out.InitialConnWindowSize < initialWindow || out.InitialConnWindowSize > maxWindow {
-		errs = append(errs, fmt.Errorf("h2: InitialConnWindowSize %d outside %d..%d", out.InitialConnWindowSize, initialWindow, maxWindow))
 	}
 	if out.MaxReadFrameSize == 0 {
 		out.MaxReadFrameSize = DefaultMaxReadFrameSize
-	} else if out.MaxReadFrameSize < minMaxFrameSize || out.MaxReadFrameSize > maxMaxFrameSize {
-		errs = append(errs, fmt.Errorf("h2: MaxReadFrameSize %d outside %d..%d", out.MaxReadFrameSize, minMaxFrameSize, maxMaxFrameSize))
 	}
 	if out.MaxHeaderListSize == 0 {
 		out.MaxHeaderListSize = DefaultMaxHeaderListSize
 	}
-	if out.ReadIdleTimeout < 0 || out.PingTimeout < 0 || out.WriteByteTimeout < 0 || out.ResponseHeaderTimeout < 0 {
-		errs = append(errs, fmt.Errorf("h2: negative timeout in Config"))
-	}
 	if out.PingTimeout == 0 {
 		out.PingTimeout = DefaultPingTimeout
 	}
-	if out.WriteByteTimeout == 0 {
-		out.WriteByteTimeout = DefaultWriteByteTimeout
-	}
+	out.WriteByteTimeout = setting.WriteTimeout(out.WriteByteTimeout)
 	if out.UserAgent == "" {
 		out.UserAgent = DefaultUserAgent
-	}
-	if len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
 	}
 	return out, nil
 }

@@ -13,10 +13,11 @@ import (
 
 	"github.com/plexhttp/plex/internal/gzipbody"
 	"github.com/plexhttp/plex/internal/header"
+	"github.com/plexhttp/plex/internal/setting"
 )
 
 // max1xx bounds the informational responses accepted before the final one.
-const max1xx = 16
+const max1xx = setting.Max1xx
 
 // checkResponseFields enforces RFC 9113 §8.3 on a decoded response (or
 // trailer) block and returns the :status value.

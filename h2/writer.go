@@ -92,7 +92,9 @@ type timeoutWriter struct {
 func (t *timeoutWriter) Write(p []byte) (int, error) {
 	total := 0
 	for {
-		t.deadline.Arm(t.nc, time.Now(), t.d)
+		if t.d > 0 {
+			t.deadline.Arm(t.nc, time.Now(), t.d)
+		}
 		n, err := t.nc.Write(p[total:])
 		total += n
 		if err == nil || total == len(p) {
