@@ -3,7 +3,9 @@ package h2
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -97,4 +99,56 @@ func TestResponseHeaderTimeout(t *testing.T) {
 		h.p.WantPing()
 		h.p.WantIdle()
 	})
+}
+
+// slowBody yields n chunks of data, one every gap (on the bubble's clock):
+// an upload that takes n*gap.
+type slowBody struct {
+	n   int
+	gap time.Duration
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	if b.n == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(b.gap)
+	b.n--
+	return copy(p, "chunk"), nil
+}
+
+// ResponseHeaderTimeout counts from the end of the upload, as on HTTP/1.1:
+// a 10 s upload with a 5 s timeout succeeds when the server answers a
+// moment after the body ends, and the timeout still fires 5 s after it
+// ends when the server stays silent.
+func TestResponseHeaderTimeoutStartsAfterUpload(t *testing.T) {
+	for _, answer := range []bool{true, false} {
+		runSynctest(t, func(t *testing.T) {
+			h := newHarness(t, &Config{ResponseHeaderTimeout: 5 * time.Second})
+			req, err := http.NewRequest("POST", "https://example.com/", io.NopCloser(&slowBody{n: 10, gap: time.Second}))
+			require.NoError(t, err)
+			ch := h.roundTrip(req)
+			id := h.p.WantHeaders(nil)
+			for {
+				d := h.p.WantData(id)
+				if d.EndStream {
+					break
+				}
+			}
+			if answer {
+				time.Sleep(4 * time.Second)
+				h.p.WriteHeaders(id, true, ":status", "200")
+				r := h.result(ch)
+				require.NoError(t, r.err)
+				require.Equal(t, 200, r.resp.StatusCode)
+				return
+			}
+			time.Sleep(5*time.Second - time.Nanosecond)
+			h.wantPending(ch)
+			time.Sleep(time.Nanosecond)
+			r := h.result(ch)
+			var ne net.Error
+			require.True(t, errors.As(r.err, &ne) && ne.Timeout(), "got %v", r.err)
+		})
+	}
 }

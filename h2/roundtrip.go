@@ -215,19 +215,21 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 }
 
 // awaitResponse waits for the final response headers or the stream's end.
+//
+// ResponseHeaderTimeout counts from the end of writing the request, its
+// body included, as on HTTP/1.1 (and in net/http): a slow upload is not a
+// slow server.
 func (cs *stream) awaitResponse() (*http.Response, error) {
 	cc := cs.cc
+	d := cc.cfg.ResponseHeaderTimeout
 	var timeout <-chan time.Time
-	if d := cc.cfg.ResponseHeaderTimeout; d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timeout = t.C
-	}
+	armed := d <= 0
 	for {
 		var a actions
 		cc.mu.Lock()
 		cc.doneWaitingLocked(cs)
 		resp, err := cs.resp, cs.respErr
+		sent := cs.sendable == nil || cs.uploadDone
 		if resp == nil && err == nil {
 			// Some servers (nginx among them) send a response's HEADERS
 			// only once they can send DATA with it.
@@ -236,6 +238,11 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		cc.mu.Unlock()
 		if a.connWU != 0 {
 			cc.run(&a)
+		}
+		if !armed && sent {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			timeout, armed = t.C, true
 		}
 		if err != nil {
 			if cs.stopCtx != nil {
@@ -252,7 +259,6 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		select {
 		case <-cs.wake:
 		case <-timeout:
-			d := cc.cfg.ResponseHeaderTimeout
 			cc.abortStream(cs, retry.Mark(&timeoutError{msg: "h2: timeout awaiting response headers after " + d.String()}, retry.NoResponse), ErrCodeCancel, true)
 			timeout = nil
 		}
@@ -301,7 +307,9 @@ func (cs *stream) writeBody(body io.ReadCloser, declared int64, expect bool) {
 	cs.cc.mu.Lock()
 	owned := cs.reqBody != nil
 	cs.reqBody = nil
+	cs.uploadDone = true
 	cs.cc.mu.Unlock()
+	signal(cs.wake) // RoundTrip's response-header timeout starts now
 	if owned {
 		body.Close()
 	}

@@ -23,8 +23,9 @@ type stream struct {
 	trace     *httptrace.ClientTrace
 	isHead    bool
 	addedGzip bool
-	// wake (cap 1) is signalled when resp or respErr is set and when body
-	// bytes, EOF or an error arrive. One goroutine at a time waits on it
+	// wake (cap 1) is signalled when resp or respErr is set, when the
+	// request body's upload ends, and when body bytes, EOF or an error
+	// arrive. One goroutine at a time waits on it
 	// (RoundTrip for the response, then the body's reader), and it checks
 	// the stream's state under cc.mu before each wait, so a signal is
 	// never lost and a stale one only costs a recheck.
@@ -47,6 +48,7 @@ type stream struct {
 	// mu-guarded:
 	got100        bool // a 100 (Continue) arrived
 	uploadDropped bool // the body will not be sent: the final response came before a 100
+	uploadDone    bool // the body writer finished (sent, failed or dropped the body)
 	wroteHdrs     bool // request HEADERS handed to the writer
 	sentEnd       bool // we sent END_STREAM
 	recvEnd       bool // the peer sent END_STREAM
