@@ -57,7 +57,7 @@ func (c *Conn) RoundTripWith(req *http.Request, o RoundTripOptions) (*http.Respo
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {
 		c.exchangeDone(true)
-		return nil, ctxError("h1: request not sent", err)
+		return nil, retry.Mark(ctxError("h1: request not sent", err), retry.Unprocessed)
 	}
 	ex := exchange{req: req, budget: c.cfg.maxHeaderBytes()}
 	if err := c.makePlan(req, &ex.pl); err != nil {

@@ -3,6 +3,7 @@ package h2
 import (
 	"errors"
 	"io"
+	"net/http"
 )
 
 // errBodyClosed is returned by reads after the response body was closed.
@@ -34,6 +35,7 @@ func (b *responseBody) Read(p []byte) (int, error) {
 		}
 		if err := cs.readErr; err != nil {
 			if err == io.EOF && !cs.bodyClosed {
+				cs.deliverTrailersLocked()
 				cs.finishBodyLocked()
 			}
 			cc.mu.Unlock()
@@ -87,6 +89,22 @@ func (b *responseBody) Close() error {
 	cc.mu.Unlock()
 	cc.run(&a)
 	return nil
+}
+
+// deliverTrailersLocked fills resp.Trailer on the reader's goroutine as it
+// reaches EOF, as HTTP/1.1 does: before EOF the map holds only the names the
+// response declared, so reading it then never races with the connection.
+func (cs *stream) deliverTrailersLocked() {
+	if cs.trailers == nil {
+		return
+	}
+	if cs.resp.Trailer == nil {
+		cs.resp.Trailer = make(http.Header, len(cs.trailers))
+	}
+	for k, v := range cs.trailers {
+		cs.resp.Trailer[k] = v
+	}
+	cs.trailers = nil
 }
 
 // finishBodyLocked runs once when the application is done with the body.

@@ -301,12 +301,12 @@ func (cc *ClientConn) onTrailers(cs *stream, b *headerBlock) {
 	var a actions
 	cc.mu.Lock()
 	if !cs.closed && cs.readErr == nil {
-		if cs.resp.Trailer == nil {
-			cs.resp.Trailer = make(http.Header)
-		}
+		// Kept aside until the body's reader reaches EOF: resp.Trailer
+		// belongs to the application, which may look at it meanwhile.
+		cs.trailers = make(http.Header, len(b.fields))
 		for _, f := range b.fields {
 			k := canonHeader(f.Name)
-			cs.resp.Trailer[k] = append(cs.resp.Trailer[k], f.Value)
+			cs.trailers[k] = append(cs.trailers[k], f.Value)
 		}
 		cc.endRecvLocked(cs, &a)
 	}
@@ -329,7 +329,7 @@ func (cc *ClientConn) on1xx(cs *stream, b *headerBlock, code int) {
 		// not allowed in HTTP/2 (§8.6).
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "invalid informational response %d", code), ErrCodeProtocol, true)
 	case cs.num1xx > max1xx:
-		cc.abortStream(cs, cc.streamErr(cs, ErrCodeCancel, "more than %d informational responses", max1xx), ErrCodeCancel, true)
+		cc.abortStream(cs, cc.streamErr(cs, ErrCodeCancel, "more than %d informational (1xx) responses", max1xx), ErrCodeCancel, true)
 	case cs.trace != nil && cs.trace.Got1xxResponse != nil:
 		if err := cs.trace.Got1xxResponse(code, textproto.MIMEHeader(headerOf(b.fields, nil))); err != nil {
 			cc.abortStream(cs, err, ErrCodeCancel, true)

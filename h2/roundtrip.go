@@ -31,8 +31,8 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		// Sending it again cannot help: the request itself is at fault.
 		err = retry.Mark(err, retry.Invalid)
-	} else {
-		err = ctx.Err()
+	} else if ctx.Err() != nil {
+		err = retry.Mark(fmt.Errorf("h2: request not sent: %w", ctx.Err()), retry.Unprocessed)
 	}
 	if err != nil {
 		cc.Release() // the reservation, if any, goes unused
@@ -259,7 +259,9 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		select {
 		case <-cs.wake:
 		case <-timeout:
-			cc.abortStream(cs, retry.Mark(&timeoutError{msg: "h2: timeout awaiting response headers after " + d.String()}, retry.NoResponse), ErrCodeCancel, true)
+			// Not marked: the server may be working on the request, and a
+			// slow server is no reason to send it again (HTTP/1.1 agrees).
+			cc.abortStream(cs, &timeoutError{msg: "h2: timeout awaiting response headers after " + d.String()}, ErrCodeCancel, true)
 			timeout = nil
 		}
 	}

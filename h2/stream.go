@@ -56,9 +56,10 @@ type stream struct {
 	gotFinal      bool // final (non-1xx) response headers received
 	resp          *http.Response
 	respErr       error
-	readErr       error // after the buffer drains: io.EOF or why the body failed
-	writeErr      error // stops the request body upload
-	bodyClosed    bool  // response body closed by the application
+	readErr       error       // after the buffer drains: io.EOF or why the body failed
+	trailers      http.Header // received trailers, moved to resp.Trailer at EOF
+	writeErr      error       // stops the request body upload
+	bodyClosed    bool        // response body closed by the application
 	reqBody       io.ReadCloser
 	rbuf          dataBuffer // received, unread body bytes
 	send          sendWindow
