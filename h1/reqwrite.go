@@ -110,10 +110,8 @@ func planTarget(req *http.Request, pl *plan) error {
 		}
 	}
 	for _, s := range [...]string{pl.path, u.RawQuery, u.Opaque} {
-		for i := 0; i < len(s); i++ {
-			if s[i] <= ' ' || s[i] == 0x7f {
-				return fmt.Errorf("h1: invalid byte %#x in request target", s[i])
-			}
+		if i := header.BadTargetByte(s); i >= 0 {
+			return fmt.Errorf("h1: invalid byte %#x in request target", s[i])
 		}
 	}
 	return nil

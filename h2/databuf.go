@@ -2,26 +2,55 @@ package h2
 
 import "sync"
 
+// chunkSizes are the sizes of the pieces a stream's received bytes are kept
+// in. A stream's first chunk is the smallest that holds the first DATA
+// payload, and each further chunk is at least one size up, to chunkSize:
+// ten thousand streams with a small body each hold a few hundred bytes
+// apiece, not 16 KiB, while a long body still moves in chunks the size of
+// a default frame.
+var chunkSizes = [...]int{256, 1 << 10, 4 << 10, chunkSize}
+
 // chunkSize matches the default SETTINGS_MAX_FRAME_SIZE, so a typical DATA
-// frame fills at most two chunks.
+// frame of a long body fills at most two chunks.
 const chunkSize = 16 << 10
 
 // chunk is one piece of a dataBuffer: bytes buf[r:w] are unread.
 type chunk struct {
-	buf  [chunkSize]byte
-	r, w int
+	buf   []byte
+	r, w  int
+	class uint8 // index in chunkSizes
 }
 
-// chunkPool is shared by every stream of every connection: a response's
-// buffer costs no allocation once the pool is warm, however large the body,
-// where a growing slice per stream would allocate about twice the window.
-var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
+// chunkPools, one per size, are shared by every stream of every connection:
+// a response's buffer costs no allocation once the pools are warm, however
+// large the body, where a growing slice per stream would allocate about
+// twice the window.
+var chunkPools [len(chunkSizes)]sync.Pool
+
+func init() {
+	for i, n := range chunkSizes {
+		chunkPools[i].New = func() any { return &chunk{buf: make([]byte, n), class: uint8(i)} }
+	}
+}
+
+// getChunk returns an empty chunk of size class at least min that holds n
+// bytes, or the largest class.
+func getChunk(n int, min uint8) *chunk {
+	class := min
+	for int(class) < len(chunkSizes)-1 && chunkSizes[class] < n {
+		class++
+	}
+	c := chunkPools[class].Get().(*chunk)
+	c.r, c.w = 0, 0
+	return c
+}
 
 // dataBuffer holds received DATA payloads until the application reads them.
 // It is not safe for concurrent use; the stream guards it with cc.mu.
 type dataBuffer struct {
 	chunks []*chunk // oldest first
 	size   int      // unread bytes in all chunks
+	next   uint8    // least size class of the next chunk
 	// inline backs chunks until a body spans more than two chunks, so a
 	// small response's buffer costs no allocation for the slice either.
 	inline [2]*chunk
@@ -30,16 +59,16 @@ type dataBuffer struct {
 // Len is the number of unread bytes.
 func (d *dataBuffer) Len() int { return d.size }
 
-// Write appends p, taking chunks from the pool as needed.
+// Write appends p, taking chunks from the pools as needed.
 func (d *dataBuffer) Write(p []byte) {
 	d.size += len(p)
 	for len(p) > 0 {
 		var c *chunk
-		if n := len(d.chunks); n > 0 && d.chunks[n-1].w < chunkSize {
+		if n := len(d.chunks); n > 0 && d.chunks[n-1].w < len(d.chunks[n-1].buf) {
 			c = d.chunks[n-1]
 		} else {
-			c = chunkPool.Get().(*chunk)
-			c.r, c.w = 0, 0
+			c = getChunk(len(p), d.next)
+			d.next = min(c.class+1, uint8(len(chunkSizes)-1))
 			if d.chunks == nil {
 				d.chunks = d.inline[:0]
 			}
@@ -52,7 +81,7 @@ func (d *dataBuffer) Write(p []byte) {
 }
 
 // Read moves up to len(p) unread bytes into p and gives drained chunks back
-// to the pool.
+// to the pools.
 func (d *dataBuffer) Read(p []byte) int {
 	n := 0
 	for n < len(p) && len(d.chunks) > 0 {
@@ -69,7 +98,7 @@ func (d *dataBuffer) Read(p []byte) int {
 	return n
 }
 
-// Reset discards unread bytes and gives every chunk back to the pool.
+// Reset discards unread bytes and gives every chunk back to the pools.
 func (d *dataBuffer) Reset() {
 	for len(d.chunks) > 0 {
 		d.popFront()
@@ -78,7 +107,8 @@ func (d *dataBuffer) Reset() {
 }
 
 func (d *dataBuffer) popFront() {
-	chunkPool.Put(d.chunks[0])
+	c := d.chunks[0]
+	chunkPools[c.class].Put(c)
 	// A stream's buffer holds at most its window, a few dozen chunks, so
 	// shifting is cheaper than keeping a ring.
 	n := copy(d.chunks, d.chunks[1:])

@@ -46,6 +46,29 @@ func TestDataBufferInterleavedWritesAndReads(t *testing.T) {
 	require.Equal(t, want.Bytes(), got.Bytes())
 }
 
+// A small body takes a small chunk, and a growing one moves up to full-size
+// chunks: ten thousand streams with a few dozen bytes each must not hold
+// 16 KiB apiece.
+func TestDataBufferSizesChunksToWhatArrives(t *testing.T) {
+	var d dataBuffer
+	d.Write(make([]byte, 43))
+	require.Len(t, d.chunks, 1)
+	require.LessOrEqual(t, len(d.chunks[0].buf), 256, "a 43-byte body's chunk")
+	var sizes []int
+	for range 8 {
+		d.Write(make([]byte, 300))
+	}
+	d.Write(make([]byte, 40000))
+	for _, c := range d.chunks {
+		sizes = append(sizes, len(c.buf))
+	}
+	require.Equal(t, []int{256, 1 << 10, 4 << 10, chunkSize, chunkSize, chunkSize}, sizes)
+	d.Reset()
+	d.Write(make([]byte, chunkSize))
+	require.Len(t, d.chunks, 1, "a full frame takes one full-size chunk")
+	d.Reset()
+}
+
 func TestDataBufferReset(t *testing.T) {
 	var d dataBuffer
 	d.Write(make([]byte, 3*chunkSize))

@@ -11,10 +11,11 @@ import (
 // by a frame boundary waits, in the decoder, for the rest of its bytes.
 // Owned by the reader goroutine.
 //
-// A hostile peer is bounded three ways: decoded fields past MaxHeaderListSize
-// are dropped (the stream is then reset, the connection lives on), and both the compressed bytes and
-// the number of CONTINUATION frames of one block have hard limits that fail
-// the connection with ENHANCE_YOUR_CALM.
+// A hostile peer is bounded three ways: once the decoded fields pass
+// MaxHeaderListSize the whole list is dropped, each field counted before it
+// is copied (the stream is then reset, the connection lives on), and both
+// the compressed bytes and the number of CONTINUATION frames of one block
+// have hard limits that fail the connection with ENHANCE_YOUR_CALM.
 type headerBlock struct {
 	dec       *hpackDecoder
 	limit     uint32 // our MaxHeaderListSize
@@ -24,8 +25,7 @@ type headerBlock struct {
 	endStream bool
 	frames    int
 	bytes     int
-	size      uint32 // decoded size so far, RFC 9113 §6.5.2
-	tooLarge  bool
+	tooLarge  bool // the decoded list passed limit; fields is empty
 	fields    []hpack.HeaderField
 }
 
@@ -38,32 +38,16 @@ func (b *headerBlock) init(limit uint32) {
 	b.maxFrames = int(limit)/minMaxFrameSize + 64
 	// A string must still be decoded when it is too large for the list, so
 	// the hpack table stays in step; only the compressed bound caps it.
-	b.dec = newHPACKDecoder(initialHeaderTableSize, b.maxBytes, b.fits)
+	b.dec = newHPACKDecoder(initialHeaderTableSize, b.maxBytes, limit)
 }
 
 func (b *headerBlock) start(id uint32, endStream bool) {
 	b.streamID, b.endStream = id, endStream
-	b.frames, b.bytes, b.size = 0, 0, 0
+	b.frames, b.bytes = 0, 0
 	b.tooLarge = false
 	clear(b.fields)
 	b.fields = b.fields[:0]
 	b.dec.reset()
-}
-
-// fits keeps fields while the list fits the limit. Past it, fields are
-// still decoded, only dropped: skipping them undecoded would let invalid
-// Huffman data (RFC 7541 §5.2, a COMPRESSION_ERROR) through and leave the
-// table out of step.
-func (b *headerBlock) fits(nameLen, valueLen int) bool {
-	if b.tooLarge {
-		return false
-	}
-	b.size += uint32(nameLen+valueLen) + entryOverhead
-	if b.size > b.limit {
-		b.tooLarge = true
-		return false
-	}
-	return true
 }
 
 // add decodes one fragment; done reports the end of the block.
@@ -87,6 +71,7 @@ func (b *headerBlock) add(frag []byte, continuation, endHeaders bool) (done bool
 	if err := b.dec.end(); err != nil {
 		return false, ConnectionError{Code: ErrCodeCompression, Reason: fmt.Sprintf("truncated header block on stream %d: %v", b.streamID, err)}
 	}
+	b.tooLarge = b.dec.tooLarge()
 	b.materialize()
 	return true, nil
 }

@@ -22,14 +22,20 @@ type hpackDecoder struct {
 	table     hpackTable
 	maxTable  uint32 // largest table size the peer may set: our SETTINGS_HEADER_TABLE_SIZE
 	maxString int    // longest encoded string literal accepted
-	started   bool   // a field was decoded in this block; size updates must come first
-	pending   []byte
-	out       []byte      // this block's decoded names and values
-	fields    []fieldSpan // this block's fields, in order, as ranges of out
-	// keep reports whether a decoded field fits the header list; a field it
-	// refuses is still decoded (the table must stay in step) but not kept.
-	keep func(nameLen, valueLen int) bool
-	huff *huffTables
+	// listLimit bounds the block's header list, counted as RFC 9113 §6.5.2
+	// counts SETTINGS_MAX_HEADER_LIST_SIZE; 0 means no limit.
+	listLimit uint64
+	listSize  uint64
+	// over is set once the list passed listLimit. From then on nothing of
+	// the block is kept: later fields are still decoded, for the table and
+	// for Huffman errors, but none is copied unless the table needs it, so
+	// one-byte references to a large entry cost no more than their bytes.
+	over    bool
+	started bool // a field was decoded in this block; size updates must come first
+	pending []byte
+	out     []byte      // this block's decoded names and values
+	fields  []fieldSpan // this block's fields, in order, as ranges of out
+	huff    *huffTables
 }
 
 // fieldSpan is one decoded field: its name is out[off:off+nameLen] and its
@@ -46,8 +52,11 @@ var errNeedMore = errors.New("hpack: need more bytes")
 // the peer's encoder may use.
 const initialHeaderTableSize = 4096
 
-func newHPACKDecoder(tableSize uint32, maxString int, keep func(nameLen, valueLen int) bool) *hpackDecoder {
-	d := &hpackDecoder{maxTable: tableSize, maxString: maxString, keep: keep, huff: huffman()}
+// newHPACKDecoder returns a decoder for a table of at most tableSize bytes
+// that refuses string literals over maxString bytes and drops a block's
+// fields once their list passes listLimit bytes (0: no limit).
+func newHPACKDecoder(tableSize uint32, maxString int, listLimit uint32) *hpackDecoder {
+	d := &hpackDecoder{maxTable: tableSize, maxString: maxString, listLimit: uint64(listLimit), huff: huffman()}
 	d.table.max = tableSize
 	return d
 }
@@ -64,8 +73,12 @@ func (d *hpackDecoder) reset() {
 		d.pending = nil
 	}
 	d.out, d.pending, d.fields = d.out[:0], d.pending[:0], d.fields[:0]
-	d.started = false
+	d.started, d.over, d.listSize = false, false, 0
 }
+
+// tooLarge reports whether the block's header list passed the limit; its
+// fields are then all dropped.
+func (d *hpackDecoder) tooLarge() bool { return d.over }
 
 // write decodes one fragment of the current block.
 func (d *hpackDecoder) write(frag []byte) error {
@@ -117,12 +130,17 @@ func (d *hpackDecoder) decodeField(p []byte) (int, error) {
 			return 0, errors.New("hpack: index 0")
 		}
 		d.started = true
-		off := len(d.out)
-		nameLen, valueLen, err := d.appendEntry(idx, true)
+		nameLen, valueLen, err := d.entryLen(idx)
 		if err != nil {
 			return 0, err
 		}
-		d.record(off, nameLen, valueLen, false)
+		// Counted before it is copied: a reference is one byte, the entry
+		// up to the table's size.
+		if d.admit(nameLen, valueLen) {
+			off := len(d.out)
+			d.appendEntry(idx, true)
+			d.fields = append(d.fields, fieldSpan{off: off, nameLen: nameLen, valueLen: valueLen})
+		}
 		return n, nil
 	case b&0xc0 == 0x40: // §6.2.1 literal, added to the table
 		return d.decodeLiteral(p, 6, true, false)
@@ -170,13 +188,26 @@ func (d *hpackDecoder) decodeLiteral(p []byte, prefix uint8, index, sensitive bo
 	pos += n
 
 	d.started = true
+	nameMin := minDecodedLen(nameRaw, nameHuff)
+	if idx != 0 {
+		if nameMin, _, err = d.entryLen(idx); err != nil {
+			return 0, err
+		}
+	}
+	// A field sure to pass the limit is not copied first.
+	if d.listLimit > 0 && d.listSize+uint64(nameMin+minDecodedLen(valueRaw, valueHuff))+entryOverhead > d.listLimit {
+		d.overflow()
+	}
+	if d.over {
+		return pos, d.dropLiteral(idx, nameRaw, nameHuff, valueRaw, valueHuff, index)
+	}
 	off := len(d.out)
 	if idx == 0 {
 		if err := d.appendString(nameRaw, nameHuff); err != nil {
 			return 0, err
 		}
-	} else if _, _, err := d.appendEntry(idx, false); err != nil {
-		return 0, err
+	} else {
+		d.appendEntry(idx, false)
 	}
 	nameLen := len(d.out) - off
 	if err := d.appendString(valueRaw, valueHuff); err != nil {
@@ -186,43 +217,117 @@ func (d *hpackDecoder) decodeLiteral(p []byte, prefix uint8, index, sensitive bo
 	if index {
 		d.table.add(d.out[off:off+nameLen], d.out[off+nameLen:])
 	}
-	d.record(off, nameLen, valueLen, sensitive)
+	// A refused field leaves the list too large, and out already empty.
+	if d.admit(nameLen, valueLen) {
+		d.fields = append(d.fields, fieldSpan{off: off, nameLen: nameLen, valueLen: valueLen, sensitive: sensitive})
+	}
 	return pos, nil
 }
 
-// record keeps the field just appended at off, or drops its bytes when
-// the header list has no room for it.
-func (d *hpackDecoder) record(off, nameLen, valueLen int, sensitive bool) {
-	if d.keep != nil && !d.keep(nameLen, valueLen) {
-		d.out = d.out[:off]
-		return
+// dropLiteral decodes a literal of a block already too large: only what
+// the table or the Huffman check needs is decoded, and nothing is kept.
+func (d *hpackDecoder) dropLiteral(idx uint64, nameRaw []byte, nameHuff bool, valueRaw []byte, valueHuff, index bool) error {
+	off := len(d.out)
+	defer func() { d.out = d.out[:off] }()
+	dynamicName := idx > uint64(len(staticTable))
+	if idx != 0 {
+		if _, _, err := d.entryLen(idx); err != nil {
+			return err
+		}
+		if index && !dynamicName {
+			d.appendEntry(idx, false)
+		}
+	} else if nameHuff || index {
+		if err := d.appendString(nameRaw, nameHuff); err != nil {
+			return err
+		}
 	}
-	d.fields = append(d.fields, fieldSpan{off: off, nameLen: nameLen, valueLen: valueLen, sensitive: sensitive})
+	nameLen := len(d.out) - off
+	value := valueRaw
+	if valueHuff {
+		if err := d.appendString(valueRaw, true); err != nil {
+			return err
+		}
+		value = d.out[off+nameLen:]
+	}
+	switch {
+	case !index:
+	case dynamicName:
+		// The new entry takes its name from a table entry: the table
+		// copies it once, as it must, and d.out never holds it.
+		d.table.addWithNameOf(int(idx-uint64(len(staticTable))), value)
+	default:
+		d.table.add(d.out[off:off+nameLen], value)
+	}
+	return nil
 }
 
-// appendEntry appends the name, and with withValue the value, of the entry
-// at index idx of the combined index space (RFC 7541 §2.3.3).
-func (d *hpackDecoder) appendEntry(idx uint64, withValue bool) (nameLen, valueLen int, err error) {
+// admit counts a field against the header list limit and reports whether
+// it is kept. The first field over the limit drops the whole list.
+func (d *hpackDecoder) admit(nameLen, valueLen int) bool {
+	if d.over {
+		return false
+	}
+	if d.listLimit == 0 {
+		return true
+	}
+	d.listSize += uint64(nameLen+valueLen) + entryOverhead
+	if d.listSize > d.listLimit {
+		d.overflow()
+		return false
+	}
+	return true
+}
+
+// overflow drops the block's list, which passed the limit.
+func (d *hpackDecoder) overflow() {
+	d.over = true
+	d.out, d.fields = d.out[:0], d.fields[:0]
+}
+
+// minDecodedLen is the least a string literal can decode to: a Huffman
+// code is at most 30 bits.
+func minDecodedLen(raw []byte, huff bool) int {
+	if huff {
+		return len(raw) * 8 / 30
+	}
+	return len(raw)
+}
+
+// entryLen returns the name and value lengths of the entry at index idx
+// of the combined index space (RFC 7541 §2.3.3), or an error for an index
+// past the table's end.
+func (d *hpackDecoder) entryLen(idx uint64) (nameLen, valueLen int, err error) {
 	if idx <= uint64(len(staticTable)) {
 		e := &staticTable[idx-1]
-		d.out = append(d.out, e[0]...)
-		if withValue {
-			d.out = append(d.out, e[1]...)
-			return len(e[0]), len(e[1]), nil
-		}
-		return len(e[0]), 0, nil
+		return len(e[0]), len(e[1]), nil
 	}
 	i := idx - uint64(len(staticTable))
 	if i > uint64(d.table.len()) {
 		return 0, 0, fmt.Errorf("hpack: index %d beyond the table's %d entries", idx, len(staticTable)+d.table.len())
 	}
 	name, value := d.table.at(int(i))
+	return len(name), len(value), nil
+}
+
+// appendEntry appends the name, and with withValue the value, of the entry
+// at index idx, which entryLen has checked.
+func (d *hpackDecoder) appendEntry(idx uint64, withValue bool) {
+	if idx <= uint64(len(staticTable)) {
+		e := &staticTable[idx-1]
+		d.grow(len(e[0]) + len(e[1]))
+		d.out = append(d.out, e[0]...)
+		if withValue {
+			d.out = append(d.out, e[1]...)
+		}
+		return
+	}
+	name, value := d.table.at(int(idx - uint64(len(staticTable))))
+	d.grow(len(name) + len(value))
 	d.out = append(d.out, name...)
 	if withValue {
 		d.out = append(d.out, value...)
-		return len(name), len(value), nil
 	}
-	return len(name), 0, nil
 }
 
 // readString finds the string literal at the start of p (RFC 7541 §5.2).
@@ -245,12 +350,32 @@ func (d *hpackDecoder) readString(p []byte) (raw []byte, huff bool, n int, err e
 
 func (d *hpackDecoder) appendString(raw []byte, huff bool) error {
 	if !huff {
+		d.grow(len(raw))
 		d.out = append(d.out, raw...)
 		return nil
 	}
+	d.grow(len(raw)*8/5 + 1) // every code is at least 5 bits
 	out, err := d.huff.appendDecoded(d.out, raw)
 	d.out = out
 	return err
+}
+
+// grow makes room for n more bytes in out. append alone grows a large
+// slice by a quarter at a time, which for a list near the limit allocates
+// about five times the limit over the block. Doubling, and going straight
+// to the limit the kept fields cannot pass once half of it is reached,
+// allocates at most about twice the limit.
+func (d *hpackDecoder) grow(n int) {
+	if cap(d.out)-len(d.out) >= n {
+		return
+	}
+	c := 2 * cap(d.out)
+	if d.listLimit > 0 && uint64(c) > d.listLimit/2 && uint64(cap(d.out)) < d.listLimit {
+		c = int(d.listLimit)
+	}
+	out := make([]byte, len(d.out), max(c, len(d.out)+n, 512))
+	copy(out, d.out)
+	d.out = out
 }
 
 // readInt decodes the integer at the start of p with an n-bit prefix

@@ -51,7 +51,7 @@ func xnetDecode(d *hpack.Decoder, block []byte) ([]hpack.HeaderField, error) {
 
 func TestHPACKStaticTableMatchesXNet(t *testing.T) {
 	ref := hpack.NewDecoder(4096, nil)
-	d := newHPACKDecoder(4096, 1<<16, nil)
+	d := newHPACKDecoder(4096, 1<<16, 0)
 	for i := 1; i <= len(staticTable); i++ {
 		block := []byte{0x80 | byte(i)}
 		want, err := xnetDecode(ref, block)
@@ -72,7 +72,7 @@ func TestHPACKRoundTripsXNetEncoder(t *testing.T) {
 	names := []string{"content-type", "date", "server", "x-request-id", "set-cookie", "cache-control", "etag", "x-a", "x-bb", "vary"}
 	var buf bytes.Buffer
 	enc := hpack.NewEncoder(&buf)
-	d := newHPACKDecoder(4096, 1<<16, nil)
+	d := newHPACKDecoder(4096, 1<<16, 0)
 	for block := 0; block < 2000; block++ {
 		buf.Reset()
 		if block%97 == 5 {
@@ -109,7 +109,7 @@ func TestHPACKEverySplitPoint(t *testing.T) {
 	block := append([]byte(nil), buf.Bytes()...)
 	for i := 0; i <= len(block); i++ {
 		for j := i; j <= len(block); j += 7 {
-			d := newHPACKDecoder(4096, 1<<16, nil)
+			d := newHPACKDecoder(4096, 1<<16, 0)
 			got, err := decodeBlock(d, block, i, j-i)
 			require.NoError(t, err, "split at %d and %d", i, j)
 			require.Equal(t, fields, got, "split at %d and %d", i, j)
@@ -136,7 +136,7 @@ func TestHPACKErrors(t *testing.T) {
 		{"invalid huffman", []byte{0x00, 0x81, 0xff, 0x81, 0x00}, "hpack:"}, // EOS padding longer than 7 bits
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := newHPACKDecoder(4096, 128, nil)
+			d := newHPACKDecoder(4096, 128, 0)
 			_, err := decodeBlock(d, tc.block)
 			require.ErrorContains(t, err, tc.want)
 		})
@@ -144,7 +144,7 @@ func TestHPACKErrors(t *testing.T) {
 }
 
 func TestHPACKSizeUpdatesAtStart(t *testing.T) {
-	d := newHPACKDecoder(4096, 1<<16, nil)
+	d := newHPACKDecoder(4096, 1<<16, 0)
 	// Literal with incremental indexing, new name "a", value "b".
 	got, err := decodeBlock(d, []byte{0x40, 0x01, 'a', 0x01, 'b'})
 	require.NoError(t, err)
@@ -184,21 +184,76 @@ func TestHPACKTableEviction(t *testing.T) {
 	require.LessOrEqual(t, cap(tb.ents), 64, "the table's entries stay bounded")
 }
 
+// An entry named after another, possibly the one it evicts, matches a
+// model table through every eviction and compaction.
+func TestHPACKTableAddWithNameOf(t *testing.T) {
+	type entry struct{ name, value string }
+	var tb hpackTable
+	tb.setMax(300)
+	var model []entry // newest first
+	modelSize := func() (n int) {
+		for _, e := range model {
+			n += len(e.name) + len(e.value) + entryOverhead
+		}
+		return n
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 20000 {
+		value := strings.Repeat("v", rng.IntN(120))
+		if len(model) == 0 || rng.IntN(4) == 0 {
+			name := fmt.Sprint(strings.Repeat("n", rng.IntN(200)), i)
+			tb.add([]byte(name), []byte(value))
+			model = append([]entry{{name, value}}, model...)
+		} else {
+			src := rng.IntN(len(model)) + 1
+			tb.addWithNameOf(src, []byte(value))
+			model = append([]entry{{model[src-1].name, value}}, model...)
+		}
+		for modelSize() > 300 {
+			model = model[:len(model)-1]
+		}
+		require.Equal(t, len(model), tb.len(), "after %d adds", i+1)
+		for j, e := range model {
+			n, v := tb.at(j + 1)
+			require.Equal(t, e.name, string(n), "entry %d after %d adds", j+1, i+1)
+			require.Equal(t, e.value, string(v), "entry %d after %d adds", j+1, i+1)
+		}
+	}
+	require.LessOrEqual(t, cap(tb.data), 4*300, "the table's bytes stay bounded")
+}
+
 func TestHPACKHeaderListLimitStillDecodes(t *testing.T) {
-	var kept int
-	d := newHPACKDecoder(4096, 1<<16, func(nameLen, valueLen int) bool {
-		kept++
-		return kept == 1
-	})
+	// Room for ":status: 200" (7+3+32 bytes) and "x-dropped: again"
+	// (9+5+32), not for "x-dropped: but indexed" (9+11+32) as well.
+	d := newHPACKDecoder(4096, 1<<16, 88)
 	var buf bytes.Buffer
 	enc := hpack.NewEncoder(&buf)
 	require.NoError(t, enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"}))
-	require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-dropped", Value: "but indexed"}))
 	got, err := decodeBlock(d, buf.Bytes())
 	require.NoError(t, err)
 	require.Equal(t, []hpack.HeaderField{{Name: ":status", Value: "200"}}, got)
-	require.Equal(t, 1, d.table.len(), "a dropped field still enters the table")
-	require.Equal(t, len(":status200"), len(d.out), "a dropped field's bytes are not kept")
+	require.False(t, d.tooLarge())
+
+	require.NoError(t, enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"}))
+	buf.Reset()
+	require.NoError(t, enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"}))
+	require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-dropped", Value: "but indexed"}))
+	require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-dropped", Value: "again"}))
+	got, err = decodeBlock(d, buf.Bytes())
+	require.NoError(t, err)
+	require.True(t, d.tooLarge())
+	require.Empty(t, got, "nothing of a list over the limit is kept")
+	require.Empty(t, d.out, "nor are its bytes")
+	require.Equal(t, 2, d.table.len(), "dropped fields still enter the table")
+	n, v := d.table.at(1)
+	require.Equal(t, "x-dropped", string(n), "an entry named after a dropped one")
+	require.Equal(t, "again", string(v))
+
+	buf.Reset()
+	require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-dropped", Value: "again"}))
+	got, err = decodeBlock(d, buf.Bytes())
+	require.NoError(t, err)
+	require.Equal(t, []hpack.HeaderField{{Name: "x-dropped", Value: "again"}}, got, "the next block refers to the table the dropped fields filled")
 }
 
 // FuzzHPACKDecoder checks the decoder against x/net's on arbitrary blocks:
@@ -227,7 +282,10 @@ func FuzzHPACKDecoder(f *testing.F) {
 		fragLen := split>>4 + 1
 		ref := hpack.NewDecoder(4096, nil)
 		ref.SetMaxStringLength(1 << 12)
-		d := newHPACKDecoder(4096, 1<<12, nil)
+		d := newHPACKDecoder(4096, 1<<12, 0)
+		// A second decoder drops most lists; its table must stay in step.
+		const listLimit = 80
+		limited := newHPACKDecoder(4096, 1<<12, listLimit)
 		for len(data) > 0 {
 			n := min(len(data), blockLen*4)
 			block := data[:n]
@@ -238,6 +296,10 @@ func FuzzHPACKDecoder(f *testing.F) {
 				frags = append(frags, fragLen)
 			}
 			got, gerr := decodeBlock(d, block, frags...)
+			gotLimited, lerr := decodeBlock(limited, block, frags...)
+			if (gerr != nil) != (lerr != nil) {
+				t.Fatalf("no list limit: %v; limited: %v (block %x)", gerr, lerr, block)
+			}
 			if sizeUpdateRule(werr) || sizeUpdateRule(gerr) {
 				// x/net allows a size update anywhere while its table is
 				// empty and only one at a block's start otherwise; RFC 7541
@@ -255,6 +317,19 @@ func FuzzHPACKDecoder(f *testing.F) {
 			}
 			if !equalFields(want, got) {
 				t.Fatalf("x/net: %q; ours: %q (block %x)", want, got, block)
+			}
+			var size uint32
+			for _, f := range want {
+				size += f.Size()
+			}
+			if limited.tooLarge() != (size > listLimit) {
+				t.Fatalf("list of %d bytes: too large %v (block %x)", size, limited.tooLarge(), block)
+			}
+			if size > listLimit {
+				want = nil
+			}
+			if !equalFields(want, gotLimited) {
+				t.Fatalf("x/net: %q; limited: %q (block %x)", want, gotLimited, block)
 			}
 		}
 	})

@@ -118,15 +118,37 @@ func (t *hpackTable) evictTo(limit uint32) {
 
 // add inserts an entry. One larger than the whole table empties it and is
 // not kept (RFC 7541 §4.4). name and value must not alias the table.
-func (t *hpackTable) add(name, value []byte) {
+func (t *hpackTable) add(name, value []byte) { t.insert(-1, name, value) }
+
+// addWithNameOf inserts an entry named as dynamic index i, without a copy
+// of the name outside the table. value must not alias the table.
+func (t *hpackTable) addWithNameOf(i int, value []byte) {
+	e := t.ents[len(t.ents)-i]
+	t.insert(e.off, t.data[e.off:e.off+e.nameLen], value)
+}
+
+// insert adds name and value; nameOff is where name sits in data, or -1
+// when it is outside the table.
+func (t *hpackTable) insert(nameOff int, name, value []byte) {
 	sz := uint32(len(name)+len(value)) + entryOverhead
 	if sz > t.max {
 		t.evictTo(0)
 		return
 	}
+	// Eviction leaves bytes in place (at worst it resets data's length,
+	// and append's memmove tolerates the overlap); only compaction moves
+	// them, so it keeps the name's bytes even when its entry is gone.
 	t.evictTo(t.max - sz)
 	if len(t.data)+len(name)+len(value) > 2*int(t.max) && t.first < len(t.ents) {
-		t.compact()
+		start := t.ents[t.first].off
+		if nameOff >= 0 && nameOff < start {
+			start = nameOff
+		}
+		t.compact(start)
+		if nameOff >= 0 {
+			nameOff -= start
+			name = t.data[nameOff : nameOff+len(name)]
+		}
 	}
 	if 2*t.first > len(t.ents) {
 		n := copy(t.ents, t.ents[t.first:])
@@ -139,9 +161,9 @@ func (t *hpackTable) add(name, value []byte) {
 	t.size += sz
 }
 
-// compact moves the live bytes to the front of data.
-func (t *hpackTable) compact() {
-	start := t.ents[t.first].off
+// compact moves the bytes from start, at or before the first live entry,
+// to the front of data.
+func (t *hpackTable) compact(start int) {
 	n := copy(t.data, t.data[start:])
 	t.data = t.data[:n]
 	for i := t.first; i < len(t.ents); i++ {

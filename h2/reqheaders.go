@@ -104,6 +104,10 @@ func (cc *ClientConn) prepareRequest(req *http.Request) (reqHeaders, error) {
 		if !strings.HasPrefix(rh.path, "/") && !(rh.path == "*" && rh.method == http.MethodOptions) {
 			return rh, fmt.Errorf("h2: invalid request path %q", rh.path)
 		}
+		// The path is escaped; the raw query and an opaque URL are not.
+		if i := header.BadTargetByte(rh.path); i >= 0 {
+			return rh, fmt.Errorf("h2: invalid byte %#x in request target", rh.path[i])
+		}
 	}
 	if err := checkFields(req.Header, "header"); err != nil {
 		return rh, err
