@@ -8,6 +8,7 @@
 // Release, Available, InFlight, Err, IdleSince) and learns about changes from
 // the onChange hook given to NewConn.
 //
-// Errors carry internal/retry marks saying how far a failed request got, so
-// the caller can decide whether replaying it is safe.
+// Errors also record how far a failed request got (nothing written, written
+// without a response byte, or possibly processed), which the plex Client
+// reads to decide whether replaying it is safe; their messages say so too.
 package h1

@@ -26,7 +26,7 @@ type RoundTripOptions struct {
 // RoundTrip carries req on the slot taken by Reserve. The request body is
 // always closed. The slot frees when the response body reaches EOF or is
 // closed, or at once when RoundTrip fails or the response has no body.
-// Errors carry an internal/retry mark saying how far the request got.
+// Errors record how far the request got, for the plex Client's retries.
 func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 	return c.RoundTripWith(req, RoundTripOptions{})
 }

@@ -12,9 +12,11 @@
 //	defer cc.Close()
 //	resp, err := cc.RoundTrip(req)
 //
-// Frames are read and written with golang.org/x/net/http2's Framer and header
-// blocks coded with its hpack package; none of their types appear in this
-// package's API. Protocol failures come back as StreamError, ConnectionError
+// Frames are read and written with golang.org/x/net/http2's Framer. Request
+// header blocks are encoded with x/net's hpack encoder; response header
+// blocks are decoded by this package's own HPACK and Huffman decoders
+// (hpackdec.go, huffman.go), held to x/net's decoder by differential fuzz
+// targets. No x/net type appears in this package's API. Protocol failures come back as StreamError, ConnectionError
 // or GoAwayError carrying the RFC 9113 error code, and every frame read or
 // written can be observed through Config.FrameTrace.
 //
