@@ -148,7 +148,7 @@ func TestResponseHeaderTimeout(t *testing.T) {
 		require.Equal(t, 2*time.Second, time.Since(start))
 		var ne net.Error
 		require.True(t, errors.As(err, &ne) && ne.Timeout(), "a net.Error with Timeout: %v", err)
-		require.EqualError(t, err, "h1: timeout awaiting response header (wrote 70 bytes)")
+		require.EqualError(t, err, "h1: timeout awaiting response headers after 2s (wrote 70 bytes)")
 		require.Error(t, pc.Err())
 	})
 }

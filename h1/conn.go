@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plexhttp/plex/internal/deadline"
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 var (
@@ -104,7 +105,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 			return total, err
 		}
 		if n == 0 {
-			return total, &timeoutError{fmt.Sprintf("h1: write made no progress for %v (wrote %d bytes)", d, w.c.written.Load())}
+			return total, timeout.Errorf("h1: write made no progress for %v (wrote %d bytes)", d, w.c.written.Load())
 		}
 		// Slow but moving: a fresh bound for the rest. (On TLS the retry
 		// reports the connection broken, which fails the request as well.)

@@ -15,14 +15,6 @@ func perr(format string, args ...any) error {
 	return &parseError{fmt.Sprintf(format, args...)}
 }
 
-// timeoutError is a deadline of this package expiring; it satisfies
-// net.Error with Timeout true.
-type timeoutError struct{ msg string }
-
-func (e *timeoutError) Error() string   { return e.msg }
-func (e *timeoutError) Timeout() bool   { return true }
-func (e *timeoutError) Temporary() bool { return true }
-
 // contextError is an exchange ended by its request's context. It wraps the
 // context's error and, for an expired deadline, reports Timeout true, as a
 // net.Error would.

@@ -8,6 +8,8 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"strings"
+
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 // chunkBufSize is how much of a streamed request body goes into one chunk,
@@ -180,7 +182,7 @@ func (c *Conn) bodyWriter(req *http.Request, pl plan, trace *httptrace.ClientTra
 
 // isStall reports whether err is a write that made no progress.
 func isStall(err error) bool {
-	var t *timeoutError
+	var t *timeout.Error
 	return errors.As(err, &t)
 }
 

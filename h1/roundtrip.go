@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/plexhttp/plex/internal/retry"
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 // RoundTripOptions tell a connection what its caller will do with a
@@ -235,7 +236,7 @@ func (c *Conn) failure(ex *exchange, err error) error {
 	case bodyErr != nil:
 		return bodyErr
 	case timer && errors.Is(err, os.ErrDeadlineExceeded):
-		return &timeoutError{fmt.Sprintf("h1: timeout awaiting response header (wrote %d bytes)", written)}
+		return timeout.Errorf("h1: timeout awaiting response headers after %v (wrote %d bytes)", c.cfg.ResponseHeaderTimeout, written)
 	case written == 0:
 		if writeErr != nil {
 			err = writeErr

@@ -137,13 +137,6 @@ var errResponseComplete = errors.New("h2: response complete before the request b
 // ErrShutdown is what Err returns once Shutdown started.
 var ErrShutdown = errors.New("h2: connection shutting down")
 
-// timeoutError is a net.Error whose Timeout method reports true.
-type timeoutError struct{ msg string }
-
-func (e *timeoutError) Error() string   { return e.msg }
-func (e *timeoutError) Timeout() bool   { return true }
-func (e *timeoutError) Temporary() bool { return true }
-
 // fromFramerError translates an error returned by the Framer's ReadFrame. It
 // reports (connection error, nil) or (nil, stream error) for HTTP/2 errors and
 // (nil, nil) when err is an I/O error to be handled as such.

@@ -3,10 +3,11 @@ package h2
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 type pingKind uint8
@@ -73,7 +74,7 @@ func (cc *ClientConn) pingTimedOut(data [8]byte, why string, d time.Duration) {
 	_, waiting := cc.pings.out[data]
 	cc.mu.Unlock()
 	if waiting {
-		cc.closeWithError(&timeoutError{msg: fmt.Sprintf("h2: PING (%s) unanswered for %v; connection presumed dead", why, d)})
+		cc.closeWithError(timeout.Errorf("h2: PING (%s) unanswered for %v; connection presumed dead", why, d))
 	}
 }
 

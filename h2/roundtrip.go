@@ -10,8 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/plexhttp/plex/internal/retry"
 	"golang.org/x/net/http2"
+
+	"github.com/plexhttp/plex/internal/retry"
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 // maxStreamID is the largest stream id (§5.1.1); a connection that used it
@@ -222,7 +224,7 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 func (cs *stream) awaitResponse() (*http.Response, error) {
 	cc := cs.cc
 	d := cc.cfg.ResponseHeaderTimeout
-	var timeout <-chan time.Time
+	var expired <-chan time.Time
 	armed := d <= 0
 	for {
 		var a actions
@@ -242,7 +244,7 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		if !armed && sent {
 			t := time.NewTimer(d)
 			defer t.Stop()
-			timeout, armed = t.C, true
+			expired, armed = t.C, true
 		}
 		if err != nil {
 			if cs.stopCtx != nil {
@@ -258,11 +260,11 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		}
 		select {
 		case <-cs.wake:
-		case <-timeout:
+		case <-expired:
 			// Not marked: the server may be working on the request, and a
 			// slow server is no reason to send it again (HTTP/1.1 agrees).
-			cc.abortStream(cs, &timeoutError{msg: "h2: timeout awaiting response headers after " + d.String()}, ErrCodeCancel, true)
-			timeout = nil
+			cc.abortStream(cs, timeout.Errorf("h2: timeout awaiting response headers after %v", d), ErrCodeCancel, true)
+			expired = nil
 		}
 	}
 }

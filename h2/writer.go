@@ -9,9 +9,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/plexhttp/plex/internal/deadline"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/plexhttp/plex/internal/deadline"
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 // frameWriter is the one path frames take to the wire.
@@ -105,7 +107,7 @@ func (t *timeoutWriter) Write(p []byte) (int, error) {
 			continue
 		}
 		if errors.As(err, &ne) && ne.Timeout() {
-			return total, &timeoutError{msg: "h2: write made no progress for " + t.d.String()}
+			return total, timeout.Errorf("h2: write made no progress for %v", t.d)
 		}
 		return total, err
 	}
