@@ -1,9 +1,7 @@
 package h1
 
 import (
-	"net/http"
 	"net/textproto"
-	"strconv"
 
 	"github.com/plexhttp/plex/internal/header"
 )
@@ -97,22 +95,11 @@ func canonicalizeInPlace(name []byte) {
 	}
 }
 
-// statusStrings holds "200 OK" and friends so a standard status line costs no
-// allocation.
-var statusStrings = func() (t [600]string) {
-	for code := 100; code < len(t); code++ {
-		if text := http.StatusText(code); text != "" {
-			t[code] = strconv.Itoa(code) + " " + text
-		}
-	}
-	return t
-}()
-
 // statusString is the Response.Status for a status line's code and the raw
 // bytes after the version ("200 OK").
 func statusString(code int, raw []byte) string {
-	if code < len(statusStrings) && statusStrings[code] == string(raw) {
-		return statusStrings[code]
+	if line := header.StatusLine(code); line != "" && line == string(raw) {
+		return line
 	}
 	return string(raw)
 }

@@ -85,16 +85,6 @@ var lowerTokenByte = func() (t [256]bool) {
 	return t
 }()
 
-var statusLines = func() map[int]string {
-	m := make(map[int]string)
-	for c := 100; c < 600; c++ {
-		if t := http.StatusText(c); t != "" {
-			m[c] = strconv.Itoa(c) + " " + t
-		}
-	}
-	return m
-}()
-
 func parseStatus(s string) (int, bool) {
 	if len(s) != 3 {
 		return 0, false
@@ -166,7 +156,7 @@ func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bo
 		Request:    cs.req,
 		TLS:        cs.cc.tlsState,
 	}
-	if line, ok := statusLines[code]; ok {
+	if line := header.StatusLine(code); line != "" {
 		resp.Status = line
 	} else {
 		resp.Status = strconv.Itoa(code)
