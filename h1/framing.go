@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/plexhttp/plex/internal/header"
 )
 
 // bodyKind is how the end of a response body is found (RFC 9112 section 6.3).
@@ -92,55 +94,21 @@ func shouldClose(minor int, h http.Header) bool {
 	return hasClose
 }
 
-// contentLength parses the Content-Length values; identical duplicates are
-// accepted (RFC 9110 section 8.6), anything else that is not one decimal
-// number is an error.
-func contentLength(vals []string) (n int64, ok bool, err error) {
-	if len(vals) == 0 {
-		return 0, false, nil
+// contentLength parses the Content-Length values by the rule both protocols
+// share.
+func contentLength(vals []string) (int64, bool, error) {
+	n, ok, err := header.ContentLength(vals)
+	if err != nil {
+		return 0, false, perr("h1: %v", err)
 	}
-	for _, v := range vals[1:] {
-		if v != vals[0] {
-			return 0, false, perr("h1: conflicting Content-Length values %q and %q", vals[0], v)
-		}
-	}
-	v := vals[0]
-	if v == "" || len(v) > 18 {
-		return 0, false, perr("h1: invalid Content-Length %q", v)
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0, false, perr("h1: invalid Content-Length %q", v)
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true, nil
+	return n, ok, nil
 }
 
 // declareTrailer moves the Trailer header into resp.Trailer keys with nil
-// values, to be filled once the body reaches EOF, as net/http does.
+// values, by the rule both protocols share.
 func declareTrailer(resp *http.Response) error {
-	vals, ok := resp.Header["Trailer"]
-	if !ok {
-		return nil
-	}
-	delete(resp.Header, "Trailer")
-	t := make(http.Header)
-	for _, v := range vals {
-		for name := range strings.SplitSeq(v, ",") {
-			name = http.CanonicalHeaderKey(strings.TrimSpace(name))
-			switch name {
-			case "":
-				continue
-			case "Transfer-Encoding", "Trailer", "Content-Length":
-				return perr("h1: forbidden trailer declared %q", name)
-			}
-			t[name] = nil
-		}
-	}
-	if len(t) > 0 {
-		resp.Trailer = t
+	if err := header.DeclareTrailers(resp, http.CanonicalHeaderKey); err != nil {
+		return perr("h1: %v", err)
 	}
 	return nil
 }

@@ -162,27 +162,16 @@ func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bo
 		resp.Status = strconv.Itoa(code)
 	}
 	want := int64(-1)
-	if vv := h["Content-Length"]; len(vv) > 0 {
-		n, err := strconv.ParseUint(vv[0], 10, 63)
-		if err != nil {
-			return nil, 0, fmt.Errorf("invalid content-length %q", vv[0])
+	if n, ok, err := header.ContentLength(h["Content-Length"]); err != nil {
+		return nil, 0, err
+	} else if ok {
+		want = n
+		if vv := h["Content-Length"]; len(vv) > 1 {
+			h["Content-Length"] = vv[:1] // identical duplicates, folded as on HTTP/1.1
 		}
-		for _, v := range vv[1:] {
-			if v != vv[0] {
-				return nil, 0, fmt.Errorf("conflicting content-length values %q", vv)
-			}
-		}
-		want = int64(n)
 	}
-	for _, v := range h["Trailer"] {
-		for _, k := range strings.Split(v, ",") {
-			if k = textproto.TrimString(k); k != "" {
-				if resp.Trailer == nil {
-					resp.Trailer = make(http.Header)
-				}
-				resp.Trailer[canonHeader(strings.ToLower(k))] = nil
-			}
-		}
+	if err := header.DeclareTrailers(resp, trailerKey); err != nil {
+		return nil, 0, err
 	}
 	switch {
 	case cs.isHead:
@@ -209,6 +198,9 @@ func (cs *stream) newResponse(fields []hpack.HeaderField, code int, endStream bo
 	}
 	return resp, want, nil
 }
+
+// trailerKey is the http.Header key of a name declared in a Trailer field.
+func trailerKey(name string) string { return canonHeader(strings.ToLower(name)) }
 
 // onHeaderBlock handles a complete header block from the reader goroutine.
 // User trace hooks run with no lock held; only this goroutine changes
