@@ -137,12 +137,15 @@ func TestReadingBodiesOneByOneCompletes(t *testing.T) {
 		bodies[i] = 1 << 20
 		order[i] = i
 	}
-	for _, o := range []sendOrder{orderRoundRobin, orderAvoidRead} {
-		for _, hdrsWithData := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%v/hdrsWithData=%v", o, hdrsWithData), func(t *testing.T) {
-				runProgressCase(t, progressCase{bodies: bodies, readOrder: order, readSize: 32 << 10, order: o, hdrsWithData: hdrsWithData})
-			})
-		}
+	// Go's server spreads DATA over the streams; nginx also holds HEADERS
+	// back until DATA can follow.
+	for _, c := range []struct {
+		order        sendOrder
+		hdrsWithData bool
+	}{{orderRoundRobin, false}, {orderAvoidRead, true}} {
+		t.Run(fmt.Sprintf("%v/hdrsWithData=%v", c.order, c.hdrsWithData), func(t *testing.T) {
+			runProgressCase(t, progressCase{bodies: bodies, readOrder: order, readSize: 32 << 10, order: c.order, hdrsWithData: c.hdrsWithData})
+		})
 	}
 }
 
