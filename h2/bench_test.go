@@ -22,12 +22,18 @@ func BenchmarkXNetTransportGET(b *testing.B) {
 // benchParallelGET sends GETs of url through rt from 8×GOMAXPROCS
 // goroutines, reading each body to its end.
 func benchParallelGET(b *testing.B, rt http.RoundTripper, url string) {
+	benchParallel(b, rt, url, 8, 64)
+}
+
+// benchParallel sends GETs of url through rt from par×GOMAXPROCS
+// goroutines, reading each body to its end in reads of readSize bytes.
+func benchParallel(b *testing.B, rt http.RoundTripper, url string, par, readSize int) {
 	req, _ := http.NewRequest("GET", url, nil)
 	b.ReportAllocs()
-	b.SetParallelism(8)
+	b.SetParallelism(par)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		buf := make([]byte, 64)
+		buf := make([]byte, readSize)
 		for pb.Next() {
 			resp, err := rt.RoundTrip(req)
 			if err != nil {
@@ -60,25 +66,6 @@ func BenchmarkXNetTransportDownload1MiB(b *testing.B) {
 }
 
 func benchParallelDownload(b *testing.B, rt http.RoundTripper, url string) {
-	req, _ := http.NewRequest("GET", url, nil)
-	b.ReportAllocs()
 	b.SetBytes(1 << 20)
-	b.SetParallelism(4)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		buf := make([]byte, 32<<10)
-		for pb.Next() {
-			resp, err := rt.RoundTrip(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			for {
-				if _, err := resp.Body.Read(buf); err != nil {
-					break
-				}
-			}
-			resp.Body.Close()
-		}
-	})
+	benchParallel(b, rt, url, 4, 32<<10)
 }

@@ -254,11 +254,7 @@ func TestGzipBodyCloseDuringRead(t *testing.T) {
 		h := newHarness(t, nil)
 		ch := h.roundTrip(get(t, "https://example.com/"))
 		id := h.p.WantHeaders(nil)
-		var zb bytes.Buffer
-		zw := gzip.NewWriter(&zb)
-		zw.Write([]byte("compressed hello"))
-		zw.Close()
-		z := zb.Bytes()
+		z := gzipBytes([]byte("compressed hello"))
 		h.p.WriteHeaders(id, false, ":status", "200", "content-encoding", "gzip")
 		h.p.WriteData(id, false, z[:len(z)-8]) // all but the trailer
 		r := h.result(ch)
@@ -284,12 +280,8 @@ func TestGzipBodyCloseWhileDecoding(t *testing.T) {
 		h := newHarness(t, nil)
 		ch := h.roundTrip(get(t, "https://example.com/"))
 		id := h.p.WantHeaders(nil)
-		var zb bytes.Buffer
-		zw := gzip.NewWriter(&zb)
-		zw.Write(bytes.Repeat([]byte("0123456789"), 10000))
-		zw.Close()
 		h.p.WriteHeaders(id, false, ":status", "200", "content-encoding", "gzip")
-		h.p.WriteData(id, true, zb.Bytes())
+		h.p.WriteData(id, true, gzipBytes(bytes.Repeat([]byte("0123456789"), 10000)))
 		r := h.result(ch)
 		require.NoError(t, r.err)
 		started := make(chan struct{})
@@ -310,4 +302,12 @@ func TestGzipBodyCloseWhileDecoding(t *testing.T) {
 		err := <-done
 		require.True(t, err == io.EOF || errors.Is(err, errBodyClosed), "read ended with %v", err)
 	})
+}
+
+func gzipBytes(b []byte) []byte {
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(b)
+	zw.Close()
+	return zb.Bytes()
 }
