@@ -13,5 +13,5 @@
 // and server share the process, so cpu-ns/op and allocs/op include the
 // server's):
 //
-//	go test ./benchmarks -run '^$' -bench . -benchmem
+//	cd benchmarks && go test . -run '^$' -bench . -benchmem
 package benchmarks

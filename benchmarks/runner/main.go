@@ -45,7 +45,6 @@ type config struct {
 	out        string
 	command    string
 	versions   string
-	goModPath  string
 	perCellMax time.Duration
 }
 
@@ -64,7 +63,6 @@ func main() {
 	flag.StringVar(&cfg.out, "o", "", "Markdown file to write (default: stdout)")
 	flag.StringVar(&cfg.command, "command", "benchmarks/run", "the command line to print in the report")
 	flag.StringVar(&cfg.versions, "versions", "", "version lines of the tools, for the report")
-	flag.StringVar(&cfg.goModPath, "gomod", "go.mod", "go.mod to read library versions from")
 	flag.Parse()
 	if cfg.clientBin == "" || cfg.certDir == "" || cfg.rounds < 1 || cfg.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "runner: need -client, -certdir, -rounds >= 1 and a positive -d")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"io"
 	"os"
@@ -166,15 +167,8 @@ func clip(s string) string {
 
 func versionLines(cfg *config) []string {
 	lines := []string{"Go: " + runtime.Version()}
-	if b, err := os.ReadFile(cfg.goModPath); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			l = strings.TrimSpace(l)
-			for _, mod := range []string{"golang.org/x/net ", "github.com/valyala/fasthttp "} {
-				if strings.HasPrefix(l, mod) {
-					lines = append(lines, strings.Fields(l)[0]+" "+strings.Fields(l)[1])
-				}
-			}
-		}
+	if info, err := buildinfo.ReadFile(cfg.clientBin); err == nil {
+		lines = append([]string{"Go: " + info.GoVersion}, libraryVersions(info)...)
 	}
 	for _, l := range strings.Split(cfg.versions, ";") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -198,4 +192,23 @@ func cpuModel() string {
 		}
 	}
 	return ""
+}
+
+// libraryVersions names the versions of the compared libraries that the
+// client driver was built with. They come from the binary rather than a
+// go.mod, so they hold whichever module and replace directives built it.
+func libraryVersions(info *buildinfo.BuildInfo) []string {
+	var lines []string
+	for _, path := range []string{"golang.org/x/net", "github.com/valyala/fasthttp"} {
+		for _, d := range info.Deps {
+			if d.Path != path {
+				continue
+			}
+			if d.Replace != nil {
+				d = d.Replace
+			}
+			lines = append(lines, path+" "+d.Version)
+		}
+	}
+	return lines
 }

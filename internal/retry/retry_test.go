@@ -1,0 +1,34 @@
+package retry
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestUnmarkedErrorsCountAsMaybeProcessed(t *testing.T) {
+	for _, err := range []error{nil, io.EOF, fmt.Errorf("h1: reading response: %w", io.EOF)} {
+		require.Equal(t, MaybeProcessed, ProgressOf(err), "%v", err)
+	}
+}
+
+func TestMarkIsReadThroughWrapping(t *testing.T) {
+	base := errors.New("h2: stream refused")
+	for _, p := range []Progress{MaybeProcessed, NoResponse, Unprocessed, Invalid} {
+		marked := Mark(base, p)
+		require.Equal(t, base.Error(), marked.Error(), "marking must not change the message")
+		require.ErrorIs(t, marked, base)
+
+		wrapped := fmt.Errorf("plex: GET https://example.com/: %w", marked)
+		require.Equal(t, p, ProgressOf(wrapped))
+		require.ErrorIs(t, wrapped, base)
+	}
+}
+
+func TestMarkingNoErrorLeavesNoError(t *testing.T) {
+	// A nil error in a non-nil interface would read as a failure.
+	require.NoError(t, Mark(nil, Unprocessed))
+}
