@@ -65,7 +65,6 @@ type Conn struct {
 	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
 	used           bool            // guarded by mu; an exchange completed and the conn was kept
 	idleSince      time.Time       // guarded by mu
-	lastStart      time.Time       // guarded by mu; when the last exchange began writing
 	reqBody        io.Closer       // guarded by mu; request body not yet closed
 	ctx            context.Context // guarded by mu; of the exchange under way
 	ctxErr         error           // guarded by mu; the context error that aborted the exchange
@@ -314,6 +313,13 @@ func (c *Conn) exchangeDone(reusable bool) {
 		}
 	}
 	c.closeReqBody()
+
+	// Bytes already read past the end of the response were sent unasked
+	// (a body after a HEAD or 204 answer, say): they must not be taken for
+	// the next response. The exchange is over, so nobody reads br now.
+	if reusable && c.br.Buffered() > 0 {
+		reusable = false
+	}
 
 	c.mu.Lock()
 	if c.writeErr != nil || c.bodyErr != nil || !c.keepAlive || c.netClosed {
