@@ -118,7 +118,9 @@ func (c *Conn) writeChunked(req *http.Request, pl *plan, flushEach bool) (bodyEr
 	}
 	bw.WriteString("0\r\n")
 	if pl.trailer {
-		if err := validHeader(req.Trailer, "trailer"); err != nil {
+		// Checked again: values (and keys) may be set while the body is
+		// written.
+		if err := validTrailer(req.Trailer); err != nil {
 			return err, nil
 		}
 		for _, k := range c.sortedKeys(req.Trailer) {
