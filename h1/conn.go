@@ -236,13 +236,15 @@ func (c *Conn) Close() error {
 // is inside the body's Read, which nothing can interrupt: it is abandoned,
 // and drops whatever that Read returns without touching the connection
 // (readBody). The goroutine lives until the Read returns, which is up to
-// the body's owner; everything else about the connection is done.
-func (c *Conn) awaitWriter(done chan struct{}) {
+// the body's owner; everything else about the connection is done. The
+// result says whether the writer ended in the first grace period, before
+// the connection had to be closed.
+func (c *Conn) awaitWriter(done chan struct{}) bool {
 	t := time.NewTimer(writerGrace)
 	defer t.Stop()
 	select {
 	case <-done:
-		return
+		return true
 	case <-t.C:
 	}
 	c.closeNet(errWriterStuck)
@@ -255,6 +257,7 @@ func (c *Conn) awaitWriter(done chan struct{}) {
 			l.Debug("h1: abandoned request body writer blocked in Read", "remote", c.nc.RemoteAddr())
 		}
 	}
+	return false
 }
 
 // closeNet closes the net.Conn and the request body of the exchange under
@@ -340,8 +343,9 @@ func (c *Conn) exchangeDone(reusable bool) {
 		select {
 		case <-done:
 		default:
-			reusable = false
-			c.awaitWriter(done)
+			if !c.awaitWriter(done) {
+				reusable = false
+			}
 		}
 	}
 	c.closeReqBody()
