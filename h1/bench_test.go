@@ -161,3 +161,20 @@ func BenchmarkParseResponse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIdleProbe is the look at an idle connection's socket that
+// precedes every request on a reused connection.
+func BenchmarkIdleProbe(b *testing.B) {
+	addr := serveConns(b, func(nc net.Conn) { io.Copy(io.Discard, nc) })
+	nc, err := net.Dial("tcp", addr)
+	require.NoError(b, err)
+	defer nc.Close()
+	var p idleProbe
+	p.init(nc)
+	b.ReportAllocs()
+	for b.Loop() {
+		if st, err := p.probe(); st != idleQuiet || err != nil {
+			b.Fatal(st, err)
+		}
+	}
+}

@@ -147,12 +147,26 @@ func (cr *chunkedReader) readSize() (int64, error) {
 // maxChunkOverhead bounds the unpaid framing bytes of a chunked body.
 const maxChunkOverhead = 16 << 10
 
+// maxTrailerBytes bounds the trailer section of a chunked response, within
+// what is left of the header limit. net/http accepts a trailer only if it
+// fits its 4 KiB read buffer; trailers carry checksums and status fields,
+// and twice that is plenty.
+const maxTrailerBytes = 8 << 10
+
 func (cr *chunkedReader) readTrailer() error {
+	cr.p.release()
 	cr.p.buf = cr.p.buf[:0]
-	if err := cr.p.readFields(cr.br, cr.budget); err != nil {
+	budget := min(*cr.budget, maxTrailerBytes)
+	left := budget
+	err := cr.p.readFields(cr.br, &left)
+	*cr.budget -= budget - left
+	if err == errHeaderTooLarge && budget == maxTrailerBytes {
+		return perr("h1: response trailer section exceeds %d bytes", maxTrailerBytes)
+	}
+	if err != nil {
 		return readErr("reading trailer", err)
 	}
-	if len(cr.p.fields) > 0 {
+	if cr.p.nfields > 0 {
 		cr.trailer = cr.p.header(nil, nil)
 	}
 	return nil

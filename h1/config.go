@@ -13,7 +13,9 @@ import (
 // mean defaults. A Config must not be modified once a Conn uses it.
 type Config struct {
 	// MaxResponseHeaderBytes bounds the status line and header bytes of one
-	// response, counting 1xx responses and trailers; 0 means 1 MiB.
+	// response, counting 1xx responses and trailers; 0 means 1 MiB. A
+	// trailer section is further limited to 8 KiB. Parsing a header takes
+	// a few times its size in memory.
 	MaxResponseHeaderBytes int64
 	// ResponseHeaderTimeout bounds the wait from the end of writing the
 	// request to the end of the response header; 0 means no limit.

@@ -33,8 +33,9 @@ var (
 // peek) until RoundTrip returns, and then the response body's reader owns it
 // until the exchange ends. The write side (bw, wbuf, keys) belongs to
 // RoundTrip while it writes the header and, for streamed request bodies, to
-// the body writer goroutine after that, until it closes writeDone. No
-// goroutine touches the connection between exchanges.
+// the body writer goroutine after that, until it closes writeDone (or is
+// abandoned, inside the body's Read, on a closed connection: writerGone).
+// No goroutine touches the connection between exchanges.
 //
 // mu guards the fields marked below; it is held only for short,
 // non-blocking sections and never while calling onChange, the request
@@ -56,7 +57,10 @@ type Conn struct {
 	peek    idleProbe
 	written atomic.Int64 // request bytes written in the current exchange
 
-	writers sync.WaitGroup // the body writer goroutine, if any
+	// writerGone is set once the connection stopped waiting for a body
+	// writer stuck in the request body's Read (see awaitWriter); never
+	// cleared, as the connection is closed by then.
+	writerGone atomic.Bool
 
 	mu             sync.Mutex
 	err            error           // guarded by mu; non-nil once no new request may start
@@ -66,7 +70,6 @@ type Conn struct {
 	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
 	used           bool            // guarded by mu; an exchange completed and the conn was kept
 	idleSince      time.Time       // guarded by mu
-	lastStart      time.Time       // guarded by mu; when the last exchange began writing
 	reqBody        io.Closer       // guarded by mu; request body not yet closed
 	ctx            context.Context // guarded by mu; of the exchange under way
 	ctxErr         error           // guarded by mu; the context error that aborted the exchange
@@ -209,15 +212,53 @@ func (c *Conn) IdleSince() time.Time {
 	return c.idleSince
 }
 
-// Close closes the connection. An exchange under way fails; Close waits for
-// the request body writer to end. Later calls do nothing more.
+// Close closes the connection. An exchange under way fails. Close waits a
+// moment for the request body writer to end, but not for a request body
+// whose Read blocks and is not woken by its Close (see awaitWriter). Later
+// calls do nothing more.
 func (c *Conn) Close() error {
 	c.closeNet(errClosed)
-	c.writers.Wait()
+	c.mu.Lock()
+	done := c.writeDone
+	c.mu.Unlock()
+	if done != nil {
+		c.awaitWriter(done)
+	}
 	c.onChange()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closeErr
+}
+
+// awaitWriter waits for the body writer to close done: first for
+// writerGrace, then, after closing the connection and the request body
+// (which wakes a writer blocked on the network or in a body whose Close
+// interrupts its Read), for writerGrace more. A writer still running then
+// is inside the body's Read, which nothing can interrupt: it is abandoned,
+// and drops whatever that Read returns without touching the connection
+// (readBody). The goroutine lives until the Read returns, which is up to
+// the body's owner; everything else about the connection is done. The
+// result says whether the writer ended in the first grace period, before
+// the connection had to be closed.
+func (c *Conn) awaitWriter(done chan struct{}) bool {
+	t := time.NewTimer(writerGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+	}
+	c.closeNet(errWriterStuck)
+	t.Reset(writerGrace)
+	select {
+	case <-done:
+	case <-t.C:
+		c.writerGone.Store(true)
+		if l := c.cfg.Logger; l != nil {
+			l.Debug("h1: abandoned request body writer blocked in Read", "remote", c.nc.RemoteAddr())
+		}
+	}
+	return false
 }
 
 // closeNet closes the net.Conn and the request body of the exchange under
@@ -303,18 +344,19 @@ func (c *Conn) exchangeDone(reusable bool) {
 		select {
 		case <-done:
 		default:
-			t := time.NewTimer(writerGrace)
-			select {
-			case <-done:
-			case <-t.C:
+			if !c.awaitWriter(done) {
 				reusable = false
-				c.closeNet(errWriterStuck)
-				<-done
 			}
-			t.Stop()
 		}
 	}
 	c.closeReqBody()
+
+	// Bytes already read past the end of the response were sent unasked
+	// (a body after a HEAD or 204 answer, say): they must not be taken for
+	// the next response. The exchange is over, so nobody reads br now.
+	if reusable && c.br.Buffered() > 0 {
+		reusable = false
+	}
 
 	c.mu.Lock()
 	if c.writeErr != nil || c.bodyErr != nil || !c.keepAlive || c.netClosed {

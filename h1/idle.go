@@ -22,41 +22,19 @@ const (
 // (session tickets, which are harmless, or a close_notify) apart.
 const tlsProbeWait = 2 * time.Millisecond
 
-// probeSkipAge is how recently a connection must have begun its last
-// exchange for a replayable request to go out without probing the socket.
-//
-// The probe costs a syscall per request, and it only matters for what
-// happens while a server considers the connection idle. A server's idle
-// time began after our last request reached it, so it is shorter than the
-// time since we began writing that request. What the probe guards against:
-//   - The server closed the connection (FIN, RST or TLS close_notify). Then
-//     the request fails before any response byte, marked NoResponse on a
-//     used connection, and the caller's promise to replay it holds: it goes
-//     out on another connection, as it would have after the check.
-//   - Bytes sent while idle, such as a 408 or other response when an idle
-//     timeout expires: without the check they would be read as the answer
-//     to the next request. Servers send these after idle timeouts of
-//     seconds (keep-alive timeouts of 1s and more), not within a fraction
-//     of one, so a connection busy this recently cannot have them.
-//
-// Bytes that arrived with the previous response are found in the read
-// buffer, which is looked at every time; extra bytes sent a moment after a
-// response race with the probe itself, which could never catch them all.
-// Requests that cannot be replayed are always probed.
-const probeSkipAge = 100 * time.Millisecond
+// pastDeadline is a read deadline that has always passed.
+var pastDeadline = time.Unix(1, 0)
 
 // checkIdle reports an error when the connection, used before, died or
-// received unsolicited bytes while idle. A server may close an idle
-// connection at any time; finding out before writing keeps the request
-// unprocessed and so safe to retry elsewhere. With probe false it looks
-// only at what was already read, which costs nothing.
-func (c *Conn) checkIdle(probe bool) error {
-	if n := c.br.Buffered(); n > 0 {
-		return fmt.Errorf("h1: %d unsolicited bytes arrived on idle connection", n)
-	}
-	if !probe {
-		return nil
-	}
+// received bytes while idle. It runs for every reused connection just
+// before a request is written: a server may close an idle connection at
+// any time, and finding out before writing keeps the request unprocessed
+// and so safe to send elsewhere. Bytes nobody asked for (a 408 sent when
+// an idle timeout expires, the body of a HEAD answer, a response sent
+// twice) must never be read as the answer to the next request, so any
+// byte at all ends the connection. Bytes read along with the previous
+// response never get here: exchangeDone refuses to keep such a connection.
+func (c *Conn) checkIdle() error {
 	st, err := c.peek.probe()
 	switch st {
 	case idleDead:
@@ -66,19 +44,33 @@ func (c *Conn) checkIdle(probe bool) error {
 		return fmt.Errorf("h1: server closed idle connection: %w", err)
 	case idlePending:
 		if !c.peek.tls {
-			return errors.New("h1: unsolicited bytes arrived on idle connection")
+			return errUnsolicited
 		}
-		return c.probeTLS()
+		return c.probeTLS(tlsProbeWait)
+	case idleQuiet:
+		if c.peek.tls {
+			// Records read from the socket along with the last response
+			// may wait inside the TLS layer, where no peek can see them.
+			return c.probeTLS(0)
+		}
 	}
 	return nil
 }
 
-// probeTLS reads through the TLS layer for a moment: post-handshake messages
-// are consumed there, a close_notify shows as EOF, and application data is
-// a protocol error. A timeout means the connection is fine; a TLS read
-// timeout leaves the connection usable.
-func (c *Conn) probeTLS() error {
-	if err := c.nc.SetReadDeadline(time.Now().Add(tlsProbeWait)); err != nil {
+var errUnsolicited = errors.New("h1: unsolicited bytes arrived on idle connection")
+
+// probeTLS reads through the TLS layer for up to wait: post-handshake
+// messages are consumed there, a close_notify shows as EOF, and
+// application data is unsolicited. A timeout means the connection is fine;
+// a TLS read timeout leaves the connection usable. With wait 0 the
+// deadline is already past, so only records the TLS layer holds are read,
+// without a syscall.
+func (c *Conn) probeTLS(wait time.Duration) error {
+	at := pastDeadline
+	if wait > 0 {
+		at = time.Now().Add(wait)
+	}
+	if err := c.nc.SetReadDeadline(at); err != nil {
 		return err
 	}
 	_, err := c.br.Peek(1)
@@ -88,7 +80,7 @@ func (c *Conn) probeTLS() error {
 	var ne interface{ Timeout() bool }
 	switch {
 	case err == nil:
-		return errors.New("h1: unsolicited bytes arrived on idle connection")
+		return errUnsolicited
 	case errors.As(err, &ne) && ne.Timeout():
 		return nil
 	default:

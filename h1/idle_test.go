@@ -2,7 +2,9 @@ package h1
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -113,20 +115,168 @@ func TestIdleConnClosedByServerIsDetectedBeforeWriting(t *testing.T) {
 	}
 }
 
-// Bytes read along with the last response are found even when the
-// socket is not probed.
-func TestIdleConnWithStrayBytesIsNotReused(t *testing.T) {
-	for _, replayable := range []bool{false, true} {
-		addr, _ := tcpServer(t, nil, serveOnce(okOK+"JUNK", func(nc net.Conn) {
-			io.Copy(io.Discard, nc)
-		}))
-		c := dialConn(t, addr, nil)
-		firstExchange(t, c, "http://"+addr+"/")
-		mustReserve(t, c)
-		_, err := c.RoundTripWith(newReq(t, "GET", "http://"+addr+"/", nil), RoundTripOptions{Replayable: replayable})
-		require.EqualError(t, err, "h1: 4 unsolicited bytes arrived on idle connection", "replayable %v", replayable)
-		require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
+// Bytes read along with the last response (a body after a HEAD or 204
+// answer, a second response) end the connection at once.
+func TestStrayBytesReadWithResponseEndTheConnection(t *testing.T) {
+	for _, tc := range []struct{ name, method, resp string }{
+		{"after a body", "GET", okOK + "JUNK"},
+		{"body of a HEAD answer", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+		{"response after a 204", "GET", "HTTP/1.1 204 No Content\r\n\r\n" + okOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, _ := tcpServer(t, nil, serveOnce(tc.resp, func(nc net.Conn) {
+				io.Copy(io.Discard, nc)
+			}))
+			c := dialConn(t, addr, nil)
+			mustReserve(t, c)
+			resp, err := c.RoundTrip(newReq(t, tc.method, "http://"+addr+"/", nil))
+			require.NoError(t, err)
+			readAll(t, resp)
+			require.ErrorIs(t, c.Err(), errNotReusable)
+			require.False(t, c.Reserve())
+		})
 	}
+}
+
+// strayLater answers one request with resp, waits for release, writes
+// stray and closes wrote.
+func strayLater(resp, stray string, release, wrote chan struct{}) func(net.Conn, *bufio.Reader) {
+	return serveOnce(resp, func(nc net.Conn) {
+		select {
+		case <-release:
+		case <-time.After(10 * time.Second):
+			return
+		}
+		io.WriteString(nc, stray)
+		close(wrote)
+		io.Copy(io.Discard, nc)
+	})
+}
+
+// Bytes that arrive while the connection is idle, however soon after the
+// last exchange, end it before the next request is written, so the
+// request is unprocessed and may go out on another connection. It makes
+// no difference whether the caller would replay the request.
+func TestStrayBytesArrivingWhileIdleEndTheConnection(t *testing.T) {
+	for _, tc := range []struct{ name, method, resp, stray string }{
+		{"response", "GET", okOK, okOK},
+		{"body of a HEAD answer", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"},
+	} {
+		for _, tlsOn := range []bool{false, true} {
+			for _, replayable := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s tls=%v replayable=%v", tc.name, tlsOn, replayable), func(t *testing.T) {
+					srvCfg, cliCfg := tlsConfigs(t, tlsOn)
+					release, wrote := make(chan struct{}), make(chan struct{})
+					addr, _ := tcpServer(t, srvCfg, strayLater(tc.resp, tc.stray, release, wrote))
+					c := dialConn(t, addr, cliCfg)
+					mustReserve(t, c)
+					resp, err := c.RoundTrip(newReq(t, tc.method, "http://"+addr+"/", nil))
+					require.NoError(t, err)
+					readAll(t, resp)
+					require.NoError(t, c.Err())
+					close(release)
+					waitClosed(t, wrote)
+
+					mustReserve(t, c)
+					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+					defer cancel()
+					req := newReq(t, "GET", "http://"+addr+"/", nil).WithContext(ctx)
+					_, err = c.RoundTripWith(req, RoundTripOptions{Replayable: replayable})
+					require.ErrorContains(t, err, "h1: unsolicited bytes arrived on idle connection")
+					require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
+					require.Error(t, c.Err())
+					require.Equal(t, 0, c.InFlight())
+				})
+			}
+		}
+	}
+}
+
+func waitClosed(t *testing.T, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out")
+	}
+}
+
+func tlsConfigs(t *testing.T, on bool) (srv, cli *tls.Config) {
+	if !on {
+		return nil, nil
+	}
+	certs, err := testcert.Default()
+	require.NoError(t, err)
+	srv, cli = certs.ServerTLS(), certs.ClientTLS()
+	cli.ServerName = "localhost"
+	return srv, cli
+}
+
+// heldConn holds what is written to it while hold is set, so several TLS
+// records can reach the peer in one segment.
+type heldConn struct {
+	net.Conn
+	hold bool
+	buf  []byte
+}
+
+func (h *heldConn) Write(p []byte) (int, error) {
+	if h.hold {
+		h.buf = append(h.buf, p...)
+		return len(p), nil
+	}
+	return h.Conn.Write(p)
+}
+
+func (h *heldConn) flush() error {
+	h.hold = false
+	_, err := h.Conn.Write(h.buf)
+	return err
+}
+
+// A TLS record that came in with the response's record waits inside the
+// TLS layer, where a peek at the socket cannot see it; it is found all the
+// same.
+func TestStrayTLSRecordHeldByTLSLayerEndsTheConnection(t *testing.T) {
+	srvCfg, cliCfg := tlsConfigs(t, true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		hc := &heldConn{Conn: nc}
+		tc := tls.Server(hc, srvCfg)
+		if _, err := http.ReadRequest(bufio.NewReader(tc)); err != nil {
+			return
+		}
+		hc.hold = true
+		io.WriteString(tc, okOK)
+		io.WriteString(tc, okOK)
+		if hc.flush() == nil {
+			io.Copy(io.Discard, nc)
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	addr := ln.Addr().String()
+	c := dialConn(t, addr, cliCfg)
+	mustReserve(t, c)
+	resp, err := c.RoundTrip(newReq(t, "GET", "http://"+addr+"/", nil))
+	require.NoError(t, err)
+	require.Equal(t, "ok", readAll(t, resp))
+	if c.Err() != nil {
+		// Both records came out of one TLS read; the buffered check
+		// caught them, which is as good but not what this test is for.
+		t.Skip("the second record was read along with the first")
+	}
+	mustReserve(t, c)
+	_, err = c.RoundTrip(newReq(t, "GET", "http://"+addr+"/", nil))
+	require.ErrorContains(t, err, "h1: unsolicited bytes arrived on idle connection")
+	require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
 }
 
 func TestLiveIdleConnIsReused(t *testing.T) {
@@ -190,67 +340,4 @@ func TestIdleProbeLooksThroughWrappers(t *testing.T) {
 	_, err = c.RoundTrip(newReq(t, "GET", "http://"+addr+"/", nil))
 	require.ErrorContains(t, err, "h1: server closed idle connection")
 	require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
-}
-
-// A replayable request skips the idle check on a connection that began its
-// last exchange a moment ago: a dead connection then fails the request
-// before any response byte, which its caller replays. Requests that
-// cannot be replayed, and connections busy longer ago, are still checked.
-func TestIdleCheckSkippedOnlyForRecentReplayableRequests(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		replayable bool
-		age        time.Duration // since the last exchange began
-		checked    bool
-	}{
-		{"replayable, busy a moment ago", true, 0, false},
-		{"replayable, busy long ago", true, probeSkipAge, true},
-		{"not replayable", false, 0, true},
-	} {
-		for name, tlsOn := range map[string]bool{"tcp": false, "tls": true} {
-			t.Run(tc.name+" "+name, func(t *testing.T) {
-				c, addr := connClosedAfterOneExchange(t, tlsOn)
-				c.mu.Lock()
-				c.lastStart = time.Now().Add(-tc.age)
-				c.mu.Unlock()
-
-				mustReserve(t, c)
-				_, err := c.RoundTripWith(newReq(t, "GET", "http://"+addr+"/", nil), RoundTripOptions{Replayable: tc.replayable})
-				if tc.checked {
-					require.ErrorContains(t, err, "h1: server closed idle connection")
-					require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
-				} else {
-					require.ErrorContains(t, err, "h1: connection closed before response")
-					require.Equal(t, retry.NoResponse, retry.ProgressOf(err))
-				}
-				require.Error(t, c.Err())
-				require.Equal(t, 0, c.InFlight())
-			})
-		}
-	}
-}
-
-// A connection records when each exchange began, so the next one can tell
-// how long the server may have seen it idle.
-func TestExchangeStartIsRecorded(t *testing.T) {
-	addr, _ := tcpServer(t, nil, func(nc net.Conn, br *bufio.Reader) {
-		for range 2 {
-			if _, err := http.ReadRequest(br); err != nil {
-				return
-			}
-			io.WriteString(nc, okOK)
-		}
-	})
-	c := dialConn(t, addr, nil)
-	before := time.Now()
-	firstExchange(t, c, "http://"+addr+"/")
-	c.mu.Lock()
-	first := c.lastStart
-	c.mu.Unlock()
-	require.False(t, first.Before(before))
-	firstExchange(t, c, "http://"+addr+"/")
-	c.mu.Lock()
-	second := c.lastStart
-	c.mu.Unlock()
-	require.True(t, second.After(first))
 }

@@ -18,7 +18,7 @@ type idleProbe struct {
 	fn  func(fd uintptr) bool
 	buf [1]byte
 	n   int
-	err error
+	err syscall.Errno
 }
 
 // init finds the socket under nc, looking through wrappers that expose
@@ -47,11 +47,11 @@ func (p *idleProbe) init(nc net.Conn) {
 		return
 	}
 	p.rc = rc
-	p.fn = p.peekFD
+	p.fn = p.peekFD // bound once: a method value per probe would allocate
 }
 
 func (p *idleProbe) peekFD(fd uintptr) bool {
-	p.n, _, p.err = syscall.Recvfrom(int(fd), p.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	p.n, p.err = peekSocket(fd, &p.buf[0])
 	return true // never wait for readiness: we want the answer now
 }
 
@@ -66,7 +66,7 @@ func (p *idleProbe) probe() (idleState, error) {
 	switch {
 	case p.err == syscall.EAGAIN || p.err == syscall.EWOULDBLOCK || p.err == syscall.EINTR:
 		return idleQuiet, nil
-	case p.err != nil:
+	case p.err != 0:
 		return idleDead, p.err
 	case p.n > 0:
 		return idlePending, nil

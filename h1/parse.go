@@ -11,20 +11,15 @@ import (
 // headParser reads one header block (a status line and fields, or trailer
 // fields) from a bufio.Reader. Its buffers are reused from message to
 // message, so a Conn keeps one.
+//
+// Nothing is kept per field line beyond its bytes: building the header
+// walks the lines again. A hostile header of many tiny lines then costs a
+// few times its size, not a fixed record per line on top.
 type headParser struct {
-	buf    []byte  // raw lines of the block being parsed, CRLF included
-	fields []field // the field lines found in buf
-	strBuf []byte  // values and uncommon names, turned into a single string
-	vals   []string
-}
-
-// field locates one header field line: name and value bounds within buf,
-// then the key and value placement in the shared string.
-type field struct {
-	nameStart, nameEnd int
-	valStart, valEnd   int
-	key                string // interned canonical name, or "" if stored in strBuf
-	keyOff, valOff     int    // offsets into strBuf
+	buf     []byte // raw lines of the block being parsed, CRLF included
+	start   int    // where the field lines begin in buf
+	nfields int    // field lines in buf
+	strBuf  []byte // values and uncommon names, turned into a single string
 }
 
 var (
@@ -42,7 +37,7 @@ func (p *headParser) readLine(br *bufio.Reader, budget *int64) (start, end int, 
 			return 0, 0, errHeaderTooLarge
 		}
 		*budget -= int64(len(frag))
-		p.buf = append(p.buf, frag...)
+		p.buf = appendDoubling(p.buf, frag)
 		if err == nil {
 			break
 		}
@@ -59,6 +54,19 @@ func (p *headParser) readLine(br *bufio.Reader, budget *int64) (start, end int, 
 		return 0, 0, errBareLF
 	}
 	return start, end - 1, nil
+}
+
+// appendDoubling is append with a buffer that at least doubles when it
+// grows: append grows large slices by a quarter, so a buffer built up to n
+// bytes would allocate five times n along the way; doubling keeps that
+// under two.
+func appendDoubling(b, more []byte) []byte {
+	if need := len(b) + len(more); need > cap(b) {
+		nb := make([]byte, len(b), max(2*cap(b), need, 512))
+		copy(nb, b)
+		b = nb
+	}
+	return append(b, more...)
 }
 
 // statusLine is what a status line says.
@@ -117,7 +125,7 @@ func (p *headParser) parseStatusLine(br *bufio.Reader, budget *int64) (statusLin
 // a colon, and a value without control bytes. Obsolete line folding is
 // rejected, as section 5.2 allows.
 func (p *headParser) readFields(br *bufio.Reader, budget *int64) error {
-	p.fields = p.fields[:0]
+	p.start, p.nfields = len(p.buf), 0
 	for {
 		start, end, err := p.readLine(br, budget)
 		if err != nil {
@@ -137,76 +145,161 @@ func (p *headParser) readFields(br *bufio.Reader, budget *int64) error {
 		if !isToken(line[:colon]) {
 			return perr("h1: invalid header name %q", clip(line[:colon]))
 		}
-		vs, ve := colon+1, len(line)
-		for vs < ve && (line[vs] == ' ' || line[vs] == '\t') {
-			vs++
-		}
-		for ve > vs && (line[ve-1] == ' ' || line[ve-1] == '\t') {
-			ve--
-		}
-		for _, c := range line[vs:ve] {
+		for _, c := range line[colon+1:] {
 			if !validValueByte(c) {
 				return perr("h1: invalid byte %#x in value of header %q", c, clip(line[:colon]))
 			}
 		}
-		p.fields = append(p.fields, field{
-			nameStart: start, nameEnd: start + colon,
-			valStart: start + vs, valEnd: start + ve,
-		})
+		p.nfields++
 	}
+}
+
+// splitField returns the name and trimmed value of the field line that
+// starts at buf[pos], and where the next line starts; a nil name at the
+// empty line that ends the block. The line was validated by readFields.
+func splitField(buf []byte, pos int) (name, val []byte, next int) {
+	nl := bytes.IndexByte(buf[pos:], '\n')
+	line := buf[pos : pos+nl-1]
+	if len(line) == 0 {
+		return nil, nil, pos
+	}
+	colon := bytes.IndexByte(line, ':')
+	vs, ve := colon+1, len(line)
+	for vs < ve && (line[vs] == ' ' || line[vs] == '\t') {
+		vs++
+	}
+	for ve > vs && (line[ve-1] == ' ' || line[ve-1] == '\t') {
+		ve--
+	}
+	return line[:colon], line[vs:ve], pos + nl + 1
+}
+
+// fieldWalk goes over the field lines in buf once more, giving each
+// field's key and value as strings cut from s, where header stored them.
+type fieldWalk struct {
+	buf []byte
+	s   string
+	pos int // next line in buf
+	off int // next unused byte of s
+}
+
+func (w *fieldWalk) next() (key, val string, ok bool) {
+	name, v, next := splitField(w.buf, w.pos)
+	if name == nil {
+		return "", "", false
+	}
+	w.pos = next
+	if key = commonKeys.lookup(name); key == "" {
+		key = w.s[w.off : w.off+len(name)]
+		w.off += len(name)
+	}
+	val = w.s[w.off : w.off+len(v)]
+	w.off += len(v)
+	return key, val, true
 }
 
 // header builds an http.Header from the fields read last, with one string
 // holding every value (and every uncommon name) and one []string backing
-// the single-valued entries: spare when it is long enough, else a new one.
-// The string's bytes live in arena when they fit, else in a new allocation.
+// all the values: spare when it is long enough, else a new one. The
+// string's bytes live in arena when they fit, else in a new allocation.
 func (p *headParser) header(spare []string, arena []byte) http.Header {
-	if len(p.fields) == 0 {
+	n := p.nfields
+	if n == 0 {
 		return make(http.Header)
 	}
+	if room := len(p.buf) - p.start; cap(p.strBuf) < room {
+		// A large block: size the buffer exactly rather than let append
+		// allocate several times over.
+		need := 0
+		for pos := p.start; ; {
+			name, val, next := splitField(p.buf, pos)
+			if name == nil {
+				break
+			}
+			pos = next
+			need += len(name) + len(val)
+		}
+		if cap(p.strBuf) < need {
+			p.strBuf = make([]byte, 0, need)
+		}
+	}
 	p.strBuf = p.strBuf[:0]
-	for i := range p.fields {
-		f := &p.fields[i]
-		name := p.buf[f.nameStart:f.nameEnd]
+	for pos := p.start; ; {
+		name, val, next := splitField(p.buf, pos)
+		if name == nil {
+			break
+		}
+		pos = next
 		canonicalizeInPlace(name)
-		f.key = commonKeys.lookup(name)
-		if f.key == "" {
-			f.keyOff = len(p.strBuf)
+		if commonKeys.lookup(name) == "" {
 			p.strBuf = append(p.strBuf, name...)
 		}
-		f.valOff = len(p.strBuf)
-		p.strBuf = append(p.strBuf, p.buf[f.valStart:f.valEnd]...)
+		p.strBuf = append(p.strBuf, val...)
 	}
 	var s string
-	if n := len(p.strBuf); n > 0 && n <= len(arena) {
+	if m := len(p.strBuf); m > 0 && m <= len(arena) {
 		// arena is written here once and never again, so the string
 		// built on it is as immutable as any other.
 		copy(arena, p.strBuf)
-		s = unsafe.String(&arena[0], n)
+		s = unsafe.String(&arena[0], m)
 	} else {
 		s = string(p.strBuf)
 	}
 	vals := spare[:0:len(spare)]
-	if len(p.fields) > len(spare) {
-		vals = make([]string, len(p.fields))
+	if n > len(spare) {
+		vals = make([]string, n)
 	} else {
-		vals = vals[:len(p.fields)]
+		vals = vals[:n]
 	}
-	h := make(http.Header, len(p.fields))
-	for i := range p.fields {
-		f := &p.fields[i]
-		key := f.key
-		if key == "" {
-			key = s[f.keyOff : f.keyOff+f.nameEnd-f.nameStart]
+	// The map grows as distinct names come; a hint of one entry per line
+	// would let a thousand lines of one name allocate a thousand entries.
+	h := make(http.Header, min(n, 32))
+	dup := false
+	w := fieldWalk{buf: p.buf, s: s, pos: p.start}
+	for i := 0; ; i++ {
+		key, val, ok := w.next()
+		if !ok {
+			break
 		}
-		vals[i] = s[f.valOff : f.valOff+f.valEnd-f.valStart]
-		if prev, ok := h[key]; ok {
-			h[key] = append(prev, vals[i])
-		} else {
-			h[key] = vals[i : i+1 : i+1]
+		if _, seen := h[key]; seen {
+			dup = true
+			break
 		}
+		vals[i] = val
+		h[key] = vals[i : i+1 : i+1]
+	}
+	if dup {
+		p.group(h, vals, s)
 	}
 	return h
+}
+
+// group fills h when some name repeats: it counts each name's lines, gives
+// each name a run of vals that long, and fills the runs in order, so the
+// values of a name repeated many times cost no appends.
+func (p *headParser) group(h http.Header, vals []string, s string) {
+	clear(h)
+	w := fieldWalk{buf: p.buf, s: s, pos: p.start}
+	for {
+		key, _, ok := w.next()
+		if !ok {
+			break
+		}
+		h[key] = vals[:len(h[key])+1] // only the length counts, for now
+	}
+	off := 0
+	for k, v := range h {
+		h[k] = vals[off : off : off+len(v)]
+		off += len(v)
+	}
+	w = fieldWalk{buf: p.buf, s: s, pos: p.start}
+	for {
+		key, val, ok := w.next()
+		if !ok {
+			break
+		}
+		h[key] = append(h[key], val)
+	}
 }
 
 // keepMax is the largest buffer a parser keeps between messages: one huge

@@ -34,7 +34,7 @@ func (c *Conn) writeBody(req *http.Request, pl *plan, flushEach bool) (bodyErr, 
 			// per bw-sized fill.
 			scratch := c.scratch()
 			buf := scratch[:min(int64(len(scratch)), pl.length-copied)]
-			n, err := req.Body.Read(buf)
+			n, err := c.readBody(req.Body, buf)
 			copied += int64(n)
 			if n > 0 {
 				if _, werr := c.cw.Write(buf[:n]); werr != nil {
@@ -52,7 +52,7 @@ func (c *Conn) writeBody(req *http.Request, pl *plan, flushEach bool) (bodyErr, 
 			}
 		}
 		buf := bw.AvailableBuffer()[:min(int64(bw.Available()), pl.length-copied)]
-		n, err := req.Body.Read(buf)
+		n, err := c.readBody(req.Body, buf)
 		copied += int64(n)
 		bw.Write(buf[:n])
 		if berr := bodyReadErr(err, copied, pl.length); berr != nil {
@@ -68,7 +68,7 @@ func (c *Conn) writeBody(req *http.Request, pl *plan, flushEach bool) (bodyErr, 
 	// as net/http does rather than send a truncated request silently.
 	one := c.scratch()[:1]
 	for {
-		n, err := req.Body.Read(one)
+		n, err := c.readBody(req.Body, one)
 		if n > 0 {
 			return fmt.Errorf("h1: request body longer than its ContentLength %d", pl.length), nil
 		}
@@ -97,7 +97,7 @@ func (c *Conn) writeChunked(req *http.Request, pl *plan, flushEach bool) (bodyEr
 	bw := c.bw
 	buf := c.scratch()
 	for {
-		n, err := req.Body.Read(buf)
+		n, err := c.readBody(req.Body, buf)
 		if n > 0 {
 			bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(n), 16))
 			bw.WriteString("\r\n")
@@ -120,7 +120,9 @@ func (c *Conn) writeChunked(req *http.Request, pl *plan, flushEach bool) (bodyEr
 	}
 	bw.WriteString("0\r\n")
 	if pl.trailer {
-		if err := validHeader(req.Trailer, "trailer"); err != nil {
+		// Checked again: values (and keys) may be set while the body is
+		// written.
+		if err := validTrailer(req.Trailer); err != nil {
 			return err, nil
 		}
 		for _, k := range c.sortedKeys(req.Trailer) {
@@ -160,14 +162,13 @@ func (c *Conn) sendBody(req *http.Request, pl *plan, trace *httptrace.ClientTrac
 	c.mu.Lock()
 	c.writeDone = done
 	c.mu.Unlock()
-	c.writers.Add(1)
 	go c.bodyWriter(req, *pl, trace, done)
 	return nil
 }
 
-// bodyWriter streams the body; it owns bw until it closes done.
+// bodyWriter streams the body; it owns bw until it closes done, or until
+// the connection abandons it (see awaitWriter).
 func (c *Conn) bodyWriter(req *http.Request, pl plan, trace *httptrace.ClientTrace, done chan struct{}) {
-	defer c.writers.Done()
 	defer close(done)
 	var bodyErr error
 	netErr := c.bw.Flush()
@@ -177,7 +178,23 @@ func (c *Conn) bodyWriter(req *http.Request, pl plan, trace *httptrace.ClientTra
 			netErr = c.bw.Flush()
 		}
 	}
+	if c.writerGone.Load() {
+		return // nobody waits for the outcome, and the connection is closed
+	}
 	c.wroteRequest(bodyErr, netErr, trace)
+}
+
+var errWriterGone = errors.New("h1: connection closed while the request body was being read")
+
+// readBody reads from the request body. A body writer whose connection gave
+// up on it while it was inside Read drops what Read returned and ends
+// without touching the connection again.
+func (c *Conn) readBody(r io.Reader, p []byte) (int, error) {
+	n, err := r.Read(p)
+	if c.writerGone.Load() {
+		return 0, errWriterGone
+	}
+	return n, err
 }
 
 // isStall reports whether err is a write that made no progress.

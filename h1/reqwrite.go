@@ -52,7 +52,10 @@ func (c *Conn) makePlan(req *http.Request, pl *plan) error {
 	if err := validHeader(req.Header, "header"); err != nil {
 		return err
 	}
-	if err := validHeader(req.Trailer, "trailer"); err != nil {
+	if k, canon := header.MisspelledManaged(req.Header); k != "" {
+		return fmt.Errorf("h1: request header key %q is not in canonical form: this client writes %q itself (set it with Header.Set, or through the Request's fields)", k, canon)
+	}
+	if err := validTrailer(req.Trailer); err != nil {
 		return err
 	}
 	if c.opts.ForwardProxy {
@@ -126,6 +129,18 @@ func validHeader(h http.Header, what string) error {
 	default:
 		return fmt.Errorf("h1: invalid %s value for %q", what, k)
 	}
+}
+
+// validTrailer checks request trailer fields: valid names and values, and
+// none of the fields that may not be sent in a trailer at all.
+func validTrailer(h http.Header) error {
+	if err := validHeader(h, "trailer"); err != nil {
+		return err
+	}
+	if k := header.ForbiddenTrailerIn(h); k != "" {
+		return fmt.Errorf("h1: request trailer %q is not allowed in a trailer section (RFC 9110 section 6.5.1)", k)
+	}
+	return nil
 }
 
 // planBody mirrors net/http's request framing: a known positive length is

@@ -194,6 +194,18 @@ func TestInvalidRequestRefusedBeforeWriting(t *testing.T) {
 		{"control byte in opaque", func(r *http.Request) { r.URL = &url.URL{Scheme: "http", Host: "h", Opaque: "/x\x7f"} }, "h1: invalid byte 0x7f in request target"},
 		{"host with slash", func(r *http.Request) { r.Host = "a/b" }, `h1: invalid Host "a/b"`},
 		{"no host", func(r *http.Request) { r.Host, r.URL.Host = "", "" }, "h1: no Host in request URL"},
+		{"Content-Length trailer", func(r *http.Request) { r.Trailer = http.Header{"Content-Length": {"99"}} },
+			`h1: request trailer "Content-Length" is not allowed in a trailer section (RFC 9110 section 6.5.1)`},
+		{"lower-case host trailer", func(r *http.Request) { r.Trailer = http.Header{"host": {"evil"}} },
+			`h1: request trailer "host" is not allowed in a trailer section (RFC 9110 section 6.5.1)`},
+		{"Transfer-Encoding trailer", func(r *http.Request) { r.Trailer = http.Header{"Transfer-Encoding": nil, "X-Sum": nil} },
+			`h1: request trailer "Transfer-Encoding" is not allowed in a trailer section (RFC 9110 section 6.5.1)`},
+		{"Authorization trailer", func(r *http.Request) { r.Trailer = http.Header{"Authorization": {"x"}} },
+			`h1: request trailer "Authorization" is not allowed in a trailer section (RFC 9110 section 6.5.1)`},
+		{"lower-case host header", func(r *http.Request) { r.Header["host"] = []string{"evil"} },
+			`h1: request header key "host" is not in canonical form: this client writes "Host" itself (set it with Header.Set, or through the Request's fields)`},
+		{"upper-case transfer-encoding header", func(r *http.Request) { r.Header["TRANSFER-ENCODING"] = []string{"chunked"} },
+			`h1: request header key "TRANSFER-ENCODING" is not in canonical form: this client writes "Transfer-Encoding" itself (set it with Header.Set, or through the Request's fields)`},
 		{"unsupported transfer encoding", func(r *http.Request) { r.TransferEncoding = []string{"gzip"} }, `h1: unsupported request transfer-encoding "gzip"`},
 	}
 	for _, tt := range tests {

@@ -16,11 +16,12 @@ import (
 // RoundTripOptions tell a connection what its caller will do with a
 // request that fails.
 type RoundTripOptions struct {
-	// Replayable promises that a request failing with a retry.NoResponse
-	// mark on a connection that carried an exchange before is sent again
-	// on another connection. The connection may then skip looking for
-	// signs of death on its socket before writing, when it was busy a
-	// moment ago.
+	// Replayable says a request failing with a retry.NoResponse mark on a
+	// connection that carried an exchange before is sent again on another
+	// connection. It changes nothing in how the request is carried: every
+	// reused connection is checked for a close or stray bytes before
+	// writing, since skipping the check let bytes sent while idle be read
+	// as the next response.
 	Replayable bool
 }
 
@@ -52,7 +53,7 @@ func (c *Conn) RoundTripWith(req *http.Request, o RoundTripOptions) (*http.Respo
 	if req.Body != nil {
 		c.reqBody = req.Body
 	}
-	used, lastStart := c.used, c.lastStart
+	used := c.used
 	c.mu.Unlock()
 
 	ctx := req.Context()
@@ -65,10 +66,8 @@ func (c *Conn) RoundTripWith(req *http.Request, o RoundTripOptions) (*http.Respo
 		c.exchangeDone(true)
 		return nil, retry.Mark(err, retry.Invalid)
 	}
-	now := time.Now()
 	if used {
-		probe := !o.Replayable || now.Sub(lastStart) >= probeSkipAge
-		if err := c.checkIdle(probe); err != nil {
+		if err := c.checkIdle(); err != nil {
 			if l := c.cfg.Logger; l != nil {
 				l.Debug("h1: idle connection found dead", "remote", c.nc.RemoteAddr(), "err", err)
 			}
@@ -76,15 +75,11 @@ func (c *Conn) RoundTripWith(req *http.Request, o RoundTripOptions) (*http.Respo
 			c.exchangeDone(false)
 			return nil, retry.Mark(err, retry.Unprocessed)
 		}
-		if probe {
-			now = time.Now() // a TLS probe may have waited
-		}
 	}
-	ex.start = now
+	ex.start = time.Now() // after the check, which may have waited
 
 	c.written.Store(0)
 	c.mu.Lock()
-	c.lastStart = now
 	c.ctx = ctx
 	c.writeErr, c.bodyErr = nil, nil
 	c.awaitingHeader = true

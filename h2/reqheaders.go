@@ -68,6 +68,18 @@ func checkFields(h http.Header, what string) error {
 	}
 }
 
+// checkTrailer checks request trailer fields: valid names and values, and
+// none of the fields that may not be sent in a trailer at all.
+func checkTrailer(h http.Header) error {
+	if err := checkFields(h, "trailer"); err != nil {
+		return err
+	}
+	if k := header.ForbiddenTrailerIn(h); k != "" {
+		return fmt.Errorf("h2: request trailer %q is not allowed in a trailer section (RFC 9110 section 6.5.1)", k)
+	}
+	return nil
+}
+
 func isConnSpecific(lower string) bool {
 	switch lower {
 	case "connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length":
@@ -112,7 +124,12 @@ func (cc *ClientConn) prepareRequest(req *http.Request) (reqHeaders, error) {
 	if err := checkFields(req.Header, "header"); err != nil {
 		return rh, err
 	}
-	if err := checkFields(req.Trailer, "trailer"); err != nil {
+	// A lower-case "host" or "te" would escape checkConnHeaders and the
+	// writer's own handling of these fields; see header.MisspelledManaged.
+	if k, canon := header.MisspelledManaged(req.Header); k != "" {
+		return rh, fmt.Errorf("h2: request header key %q is not in canonical form: this client writes %q itself (set it with Header.Set, or through the Request's fields)", k, canon)
+	}
+	if err := checkTrailer(req.Trailer); err != nil {
 		return rh, err
 	}
 	if err := checkConnHeaders(req.Header); err != nil {
@@ -121,12 +138,7 @@ func (cc *ClientConn) prepareRequest(req *http.Request) (reqHeaders, error) {
 	if len(req.Trailer) > 0 {
 		keys := make([]string, 0, len(req.Trailer))
 		for k := range req.Trailer {
-			k = http.CanonicalHeaderKey(k)
-			switch k {
-			case "Transfer-Encoding", "Trailer", "Content-Length":
-				return rh, fmt.Errorf("h2: invalid trailer key %q", k)
-			}
-			keys = append(keys, k)
+			keys = append(keys, http.CanonicalHeaderKey(k))
 		}
 		slices.Sort(keys)
 		rh.trailers = strings.Join(keys, ",")
@@ -225,7 +237,7 @@ func (w *frameWriter) writeField(name, value string) {
 // encodeTrailersLocked encodes the request trailers, checking values set
 // while the body was being written.
 func (w *frameWriter) encodeTrailersLocked(tr http.Header) error {
-	if err := checkFields(tr, "trailer"); err != nil {
+	if err := checkTrailer(tr); err != nil {
 		return err
 	}
 	w.hbuf.Reset()

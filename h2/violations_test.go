@@ -191,13 +191,17 @@ func TestInvalidRequestHeadersRefusedBeforeSending(t *testing.T) {
 		"te other than trailers":  func(e *requestEdit) { e.h.Set("Te", "gzip") },
 		"upgrade":                 func(e *requestEdit) { e.h.Set("Upgrade", "websocket") },
 		"connection with options": func(e *requestEdit) { e.h.Set("Connection", "upgrade") },
+		"lower-case te":           func(e *requestEdit) { e.h["te"] = []string{"gzip"} },
+		"lower-case host":         func(e *requestEdit) { e.h["host"] = []string{"other.example"} },
+		"content-length trailer":  func(e *requestEdit) { e.r.Trailer = http.Header{"Content-Length": {"99"}} },
+		"host trailer":            func(e *requestEdit) { e.r.Trailer = http.Header{"host": {"other.example"}} },
 	}
 	for name, edit := range bad {
 		t.Run(name, func(t *testing.T) {
 			runSynctest(t, func(t *testing.T) {
 				h := newHarness(t, nil)
 				req := get(t, "https://example.com/")
-				edit(&requestEdit{h: req.Header})
+				edit(&requestEdit{h: req.Header, r: req})
 				r := h.result(h.roundTrip(req))
 				require.Error(t, r.err)
 				require.True(t, strings.HasPrefix(r.err.Error(), "h2: "), r.err.Error())
@@ -232,7 +236,10 @@ func TestConnectionSpecificRequestHeadersStripped(t *testing.T) {
 	})
 }
 
-type requestEdit struct{ h http.Header }
+type requestEdit struct {
+	h http.Header
+	r *http.Request
+}
 
 func TestPseudoHeaderInTrailersFailsBody(t *testing.T) {
 	runSynctest(t, func(t *testing.T) {

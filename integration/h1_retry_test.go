@@ -67,9 +67,8 @@ func TestServerClosedIdleConnIsNotReused(t *testing.T) {
 	require.EqualValues(t, 5, c.Stats().Dials, "each request found the previous connection dead and dialed")
 }
 
-// A GET may skip that check when its connection was busy a moment ago:
-// it then reaches the dead connection, gets no response and goes out again
-// on a fresh one. The server still sees each GET once.
+// The same check keeps a GET from ever reaching the dead connection: each
+// goes out once, on a fresh one.
 func TestServerClosedIdleConnStillServesEachGetOnce(t *testing.T) {
 	s, closed := startClosingAfterEachResponse(t)
 	c := newClient(t, nil)

@@ -38,3 +38,29 @@ func TestCommonIsCanonicalAndUnique(t *testing.T) {
 		seen[k] = true
 	}
 }
+
+func TestForbiddenTrailer(t *testing.T) {
+	for _, k := range []string{"Content-Length", "content-length", "TRANSFER-ENCODING", "Trailer",
+		"Host", "host", "Authorization", "Content-Encoding", "Content-Type", "Te", "Connection",
+		"If-None-Match", "Set-Cookie"} {
+		require.True(t, ForbiddenTrailer(k), k)
+	}
+	for _, k := range []string{"X-Checksum", "Grpc-Status", "Server-Timing", "Digest", ""} {
+		require.False(t, ForbiddenTrailer(k), k)
+	}
+	require.Equal(t, "", ForbiddenTrailerIn(nil))
+	require.Equal(t, "", ForbiddenTrailerIn(http.Header{"X-Sum": nil}))
+	require.Equal(t, "Content-Length", ForbiddenTrailerIn(http.Header{"X-Sum": nil, "Host": nil, "Content-Length": nil}))
+}
+
+func TestMisspelledManaged(t *testing.T) {
+	for _, k := range []string{"host", "HOST", "content-length", "transfer-encoding", "Transfer-encoding", "te", "expect", "user-agent"} {
+		key, canon := MisspelledManaged(http.Header{"X-Ok": {"1"}, k: {"v"}})
+		require.Equal(t, k, key)
+		require.Equal(t, http.CanonicalHeaderKey(k), canon)
+	}
+	for _, h := range []http.Header{nil, {"Host": {"h"}, "Content-Length": {"1"}}, {"x-custom": {"1"}, "X-API-KEY": {"k"}}} {
+		key, _ := MisspelledManaged(h)
+		require.Empty(t, key, "%v", h)
+	}
+}
