@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"unsafe"
+
+	"github.com/plexhttp/plex/internal/header"
 )
 
 // headParser reads one header block (a status line and fields, or trailer
@@ -189,7 +191,7 @@ func (w *fieldWalk) next() (key, val string, ok bool) {
 		return "", "", false
 	}
 	w.pos = next
-	if key = commonKeys.lookup(name); key == "" {
+	if key = header.Interned(name); key == "" {
 		key = w.s[w.off : w.off+len(name)]
 		w.off += len(name)
 	}
@@ -231,7 +233,7 @@ func (p *headParser) header(spare []string, arena []byte) http.Header {
 		}
 		pos = next
 		canonicalizeInPlace(name)
-		if commonKeys.lookup(name) == "" {
+		if header.Interned(name) == "" {
 			p.strBuf = append(p.strBuf, name...)
 		}
 		p.strBuf = append(p.strBuf, val...)
