@@ -1,12 +1,14 @@
 package h2
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptrace"
 
-	"github.com/plexhttp/plex/internal/retry"
 	"golang.org/x/net/http2"
+
+	"github.com/plexhttp/plex/internal/retry"
 )
 
 // stream is one request/response exchange. Fields below mu-guarded are
@@ -86,6 +88,10 @@ func (cs *stream) failureLocked(err error) error {
 	case !cs.wroteHdrs:
 		return retry.Mark(err, retry.Unprocessed)
 	case !cs.gotFinal:
+		var ga *closedAfterGoAwayError
+		if errors.As(err, &ga) {
+			return retry.MarkShutdown(err)
+		}
 		return retry.Mark(err, retry.NoResponse)
 	}
 	return err

@@ -27,8 +27,9 @@ const (
 )
 
 type marked struct {
-	err error
-	p   Progress
+	err      error
+	p        Progress
+	shutdown bool // the peer had announced a graceful shutdown
 }
 
 func (m *marked) Error() string { return m.err.Error() }
@@ -40,6 +41,24 @@ func Mark(err error, p Progress) error {
 		return nil
 	}
 	return &marked{err: err, p: p}
+}
+
+// MarkShutdown marks err NoResponse, for a request that got no response
+// because its connection was shutting down gracefully, as the peer had
+// announced (HTTP/2 GOAWAY with NO_ERROR): the silence came from the
+// shutdown, not from the request, so it may be replayed like a request
+// that met a connection closed while idle, even on a fresh connection.
+func MarkShutdown(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &marked{err: err, p: NoResponse, shutdown: true}
+}
+
+// AtShutdown reports whether err was marked by MarkShutdown.
+func AtShutdown(err error) bool {
+	var m *marked
+	return errors.As(err, &m) && m.shutdown
 }
 
 // ProgressOf reports the mark on err; an unmarked error counts as

@@ -32,3 +32,12 @@ func TestMarkingNoErrorLeavesNoError(t *testing.T) {
 	// A nil error in a non-nil interface would read as a failure.
 	require.NoError(t, Mark(nil, Unprocessed))
 }
+
+func TestMarkShutdown(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", MarkShutdown(errors.New("closed after GOAWAY")))
+	require.True(t, AtShutdown(err))
+	require.Equal(t, NoResponse, ProgressOf(err))
+	require.False(t, AtShutdown(Mark(errors.New("x"), NoResponse)))
+	require.False(t, AtShutdown(errors.New("x")))
+	require.Nil(t, MarkShutdown(nil))
+}
