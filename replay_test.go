@@ -77,12 +77,15 @@ func TestFinalErrorSaysWhetherProcessed(t *testing.T) {
 	defer c.Close()
 	req, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
 	base := errors.New("h1: connection reset")
-	err = c.finalError(req, base)
+	err = c.finalError(req, base, false)
 	require.ErrorIs(t, err, ErrMaybeProcessed)
 	require.ErrorIs(t, err, base)
 	require.Equal(t, "h1: connection reset (request may have been processed)", err.Error())
-	err = c.finalError(req, retry.Mark(base, retry.Unprocessed))
+	err = c.finalError(req, retry.Mark(base, retry.Unprocessed), false)
 	require.NotErrorIs(t, err, ErrMaybeProcessed)
+	require.ErrorIs(t, err, base)
+	err = c.finalError(req, retry.Mark(base, retry.Unprocessed), true)
+	require.ErrorIs(t, err, ErrMaybeProcessed, "an earlier try may have been processed")
 	require.ErrorIs(t, err, base)
 }
 

@@ -40,7 +40,8 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	r := req
-	waits := 0 // resends that waited so far
+	waits := 0    // resends that waited so far
+	sent := false // an earlier try may have reached the server's application
 	for attempt := 1; ; attempt++ {
 		if trace != nil && trace.GetConn != nil {
 			trace.GetConn(key.Addr)
@@ -49,7 +50,10 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			closeBody(r)
 			if errors.Is(err, pool.ErrClosed) {
-				return nil, ErrClientClosed
+				err = ErrClientClosed
+			}
+			if sent {
+				return nil, c.finalError(req, err, true)
 			}
 			return nil, err
 		}
@@ -72,7 +76,10 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		next := c.replay(req, err, info.Reused, attempt)
 		if next == nil {
-			return nil, c.finalError(req, err)
+			return nil, c.finalError(req, err, sent)
+		}
+		if p := retry.ProgressOf(err); p != retry.Unprocessed && p != retry.Invalid {
+			sent = true
 		}
 		var wait time.Duration
 		if attempt > 1 || refused(err) {
@@ -87,7 +94,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			if next != req {
 				closeBody(next)
 			}
-			return nil, c.finalError(req, err)
+			return nil, c.finalError(req, err, sent)
 		}
 		c.retries.Add(1)
 		r = next
@@ -179,16 +186,21 @@ func idempotent(req *http.Request) bool {
 // finalError shapes the error RoundTrip returns: it matches the request
 // context's error when that ended the request, ErrClientClosed when Close
 // did, and ErrMaybeProcessed unless the request provably never reached the
-// server's application.
-func (c *Client) finalError(req *http.Request, err error) error {
+// server's application. sent says an earlier try may have reached it: a
+// last try that provably did not cannot vouch for those.
+func (c *Client) finalError(req *http.Request, err error, sent bool) error {
 	if cerr := req.Context().Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w: %w", cerr, err)
 	}
 	if c.closed.Load() && !errors.Is(err, ErrClientClosed) {
 		err = fmt.Errorf("%w: %w", ErrClientClosed, err)
 	}
-	switch retry.ProgressOf(err) {
-	case retry.Unprocessed, retry.Invalid:
+	if errors.Is(err, ErrMaybeProcessed) {
+		return err
+	}
+	switch p := retry.ProgressOf(err); {
+	case sent:
+	case p == retry.Unprocessed, p == retry.Invalid:
 		return err
 	}
 	return &maybeProcessedError{err: err}

@@ -207,3 +207,31 @@ func TestHostileH2RetryOptionsTurnBackoffOff(t *testing.T) {
 		})
 	}
 }
+
+var _ = registerSuite("TestHostileH2LastTryCannotVouchForEarlierOnes", TestHostileH2LastTryCannotVouchForEarlierOnes)
+
+// TestHostileH2LastTryCannotVouchForEarlierOnes: a GET whose first try may
+// have been processed (its reused connection died after the request went
+// out) and whose last try provably was not (GOAWAY above its stream) fails
+// with an error that still says it may have been processed.
+func TestHostileH2LastTryCannotVouchForEarlierOnes(t *testing.T) {
+	checks(t, "Faults: HTTP/2", "RFC 9110 §9.2.2", "giving up after a maybe-processed try and an unprocessed one: the error says the request may have been processed")
+	synctest.Test(t, func(t *testing.T) {
+		pc := newPipeClient(t, true, nil, plex.WithMaxRetries(1))
+		ch := pc.get("/warm")
+		p1, _, reqs := pc.open()
+		respond(p1, reqs[0].ID(), "/warm")
+		require.NoError(t, pc.done(ch).err)
+
+		ch = pc.get("/x")
+		p1.WantHeaders(nil)
+		p1.Conn().Close()
+		p2, _, again := pc.open()
+		require.Len(t, again, 1)
+		p2.WriteGoAway(0, http2.ErrCodeNo, "restarting")
+		o := pc.done(ch)
+		var ga h2.GoAwayError
+		require.ErrorAs(t, o.err, &ga)
+		requireMaybeProcessed(t, o.err)
+	})
+}
