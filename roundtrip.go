@@ -195,13 +195,11 @@ func (c *Client) finalError(req *http.Request, err error, sent bool) error {
 	if c.closed.Load() && !errors.Is(err, ErrClientClosed) {
 		err = fmt.Errorf("%w: %w", ErrClientClosed, err)
 	}
-	if errors.Is(err, ErrMaybeProcessed) {
-		return err
-	}
-	switch p := retry.ProgressOf(err); {
-	case sent:
-	case p == retry.Unprocessed, p == retry.Invalid:
-		return err
+	if !sent {
+		switch retry.ProgressOf(err) {
+		case retry.Unprocessed, retry.Invalid:
+			return err
+		}
 	}
 	return &maybeProcessedError{err: err}
 }
