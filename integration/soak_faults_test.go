@@ -170,9 +170,10 @@ func startFaultSoakServer(t *testing.T, h2 bool) (*faultSoakServer, *plex.Client
 type soakOutcome struct {
 	id       string
 	method   string
-	canceled bool  // the client gave the request a short deadline
-	err      error // nil: a response with the exact body arrived
-	broken   error // a response arrived that was not this request's, or not whole
+	canceled bool   // the client gave the request a short deadline
+	err      error  // nil: a response with the exact body arrived
+	broken   error  // a response arrived that was not this request's, or not whole
+	stats    string // the Client's stats when the request hung
 }
 
 var _ = registerSuite("TestSoakFaultsNothingLostOrDuplicated", TestSoakFaultsNothingLostOrDuplicated)
@@ -251,7 +252,7 @@ func TestSoakFaultsNothingLostOrDuplicated(t *testing.T) {
 			if o.err != nil && !o.canceled {
 				// Every failure must be one the server caused: a timeout
 				// here means a request hung.
-				require.NotErrorIs(t, o.err, context.DeadlineExceeded, "%s: %s %s hung", tg.name, o.method, o.id)
+				require.NotErrorIs(t, o.err, context.DeadlineExceeded, "%s: %s %s hung; stats then: %s", tg.name, o.method, o.id, o.stats)
 			}
 		}
 		var injected []string
@@ -297,6 +298,9 @@ func faultSoakOne(c *plex.Client, base, id string, rng *rand.Rand) soakOutcome {
 	resp, err := c.RoundTrip(req)
 	if err != nil {
 		o.err = err
+		if !o.canceled && errors.Is(err, context.DeadlineExceeded) {
+			o.stats = fmt.Sprintf("%+v", c.Stats())
+		}
 		return o
 	}
 	defer resp.Body.Close()
