@@ -23,6 +23,7 @@ import (
 	"github.com/plexhttp/plex/alpn"
 	"github.com/plexhttp/plex/h1"
 	"github.com/plexhttp/plex/h2"
+	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/pool"
 )
 
@@ -63,6 +64,8 @@ type Client struct {
 	h1cfg  *h1.Config
 	h2cfg  *h2.Config
 	hc     *http.Client // Do's redirect, cookie and timeout handling on top of RoundTrip
+	// backoff bounds and paces resends; see WithRetryBackoff.
+	backoff retry.Backoff
 
 	// closeCtx ends when Close is called; dials derive from it so Close
 	// stops them.
@@ -93,6 +96,7 @@ func New(opts ...Option) (*Client, error) {
 	c.dialer = cfg.dialer()
 	c.h1cfg = cfg.h1Config()
 	c.h2cfg = cfg.h2Config()
+	c.backoff = cfg.backoff()
 	c.pool = pool.New(cfg.poolConfig(c.dial))
 	c.hc = &http.Client{
 		Transport:     c,

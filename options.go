@@ -16,6 +16,7 @@ import (
 	"github.com/plexhttp/plex/alpn"
 	"github.com/plexhttp/plex/h1"
 	"github.com/plexhttp/plex/h2"
+	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/pool"
 )
 
@@ -54,6 +55,9 @@ type config struct {
 	userAgent             string
 	frameTrace            func(h2.FrameEvent)
 	writeByteTimeout      time.Duration
+	retryBase             time.Duration
+	retryCap              time.Duration
+	maxRetries            int
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -67,6 +71,13 @@ const (
 	defaultMaxResponseHeader     = 1 << 20
 	defaultPingTimeout           = 15 * time.Second
 	defaultUserAgent             = "plex/1"
+	defaultRetryBase             = 50 * time.Millisecond
+	defaultRetryCap              = 2 * time.Second
+	defaultMaxRetries            = 5
+	// retryJitter is the share of each resend wait taken off at random:
+	// enough to spread clients refused at the same moment, while keeping
+	// the waits growing.
+	retryJitter = 0.5
 )
 
 func defaultConfig() config {
@@ -80,6 +91,9 @@ func defaultConfig() config {
 		maxResponseHeader:     defaultMaxResponseHeader,
 		pingTimeout:           defaultPingTimeout,
 		userAgent:             defaultUserAgent,
+		retryBase:             defaultRetryBase,
+		retryCap:              defaultRetryCap,
+		maxRetries:            defaultMaxRetries,
 	}
 }
 
@@ -257,6 +271,38 @@ func WithWriteByteTimeout(d time.Duration) Option {
 	return func(c *config) { c.writeByteTimeout = d }
 }
 
+// WithRetryBackoff sets how long a request waits before it is sent again
+// after a failure that proved a resend safe (see ErrMaybeProcessed for
+// which failures those are). The k-th wait is base·2^(k-1), at most max,
+// less a random part of up to half of it, and it ends at once when the
+// request's context ends or the Client is closed.
+//
+// Which resends wait: the first resend goes at once when the request's
+// connection was lost or closed under it (a server closing an idle
+// keep-alive connection, a graceful GOAWAY, a connection found dead before
+// use), since the resend goes on another connection and such failures are
+// common and benign. When the server refused the request (HTTP/2
+// REFUSED_STREAM, or a GOAWAY with an error code), the first resend waits
+// too: an overloaded server must not be hammered. Every later resend waits.
+//
+// The defaults are 50ms and 2s. Both must be zero or more; a non-zero max
+// must be at least base. A zero base turns the waits off (every resend goes
+// at once, the behaviour of net/http); a zero max leaves the doubling
+// unbounded. How many resends there may be is set by WithMaxRetries.
+func WithRetryBackoff(base, max time.Duration) Option {
+	return func(c *config) { c.retryBase, c.retryCap = base, max }
+}
+
+// WithMaxRetries bounds how often one request is sent again after failures
+// that proved a resend safe, so that a server refusing everything cannot
+// keep a request busy for ever: a request is tried at most n+1 times. The
+// default is 5. Zero turns resends off: every failure is returned at once,
+// even that of a request sent on an idle connection the server had just
+// closed. Negative values are refused.
+func WithMaxRetries(n int) Option {
+	return func(c *config) { c.maxRetries = n }
+}
+
 // WithFrameTrace calls fn for every HTTP/2 frame read or written, on every
 // connection, for conformance testing and debugging. fn runs on the
 // connection's reader or writer path: keep it fast and do not block.
@@ -275,6 +321,19 @@ func (c *config) validate() error {
 	}
 	if c.timeout < 0 {
 		bad("negative timeout %v", c.timeout)
+	}
+	// Resends are the root's own business, so their rules live here.
+	if c.retryBase < 0 {
+		bad("negative retry backoff base %v", c.retryBase)
+	}
+	if c.retryCap < 0 {
+		bad("negative retry backoff max %v", c.retryCap)
+	}
+	if c.retryCap > 0 && c.retryCap < c.retryBase {
+		bad("retry backoff max %v below its base %v", c.retryCap, c.retryBase)
+	}
+	if c.maxRetries < 0 {
+		bad("negative max retries %d", c.maxRetries)
 	}
 	if c.maxResponseHeader > math.MaxUint32 {
 		bad("max response header bytes %d above %d", c.maxResponseHeader, uint32(math.MaxUint32))
@@ -385,6 +444,15 @@ func (c *config) h2Config() *h2.Config {
 		FrameTrace:              c.frameTrace,
 		WriteByteTimeout:        c.writeByteTimeout,
 		Logger:                  c.logger,
+	}
+}
+
+func (c *config) backoff() retry.Backoff {
+	return retry.Backoff{
+		Base:     c.retryBase,
+		Cap:      c.retryCap,
+		MaxTries: c.maxRetries + 1,
+		Jitter:   retryJitter,
 	}
 }
 

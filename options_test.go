@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/plexhttp/plex/internal/retry"
 )
 
 func TestNewRejectsInvalidOptions(t *testing.T) {
@@ -34,6 +36,10 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{WithProtocols(), "empty protocol set"},
 		{WithProtocols(HTTP1, Protocol(9)), "unknown protocol 9"},
 		{WithDialContext(nil), "nil dial function"},
+		{WithRetryBackoff(-1, time.Second), "negative retry backoff base"},
+		{WithRetryBackoff(0, -1), "negative retry backoff max"},
+		{WithRetryBackoff(time.Second, time.Millisecond), "retry backoff max 1ms below its base 1s"},
+		{WithMaxRetries(-1), "negative max retries -1"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			c, err := New(tc.opt)
@@ -76,6 +82,8 @@ func TestNewAcceptsBoundaryValues(t *testing.T) {
 		WithMaxResponseHeaderBytes(1<<32-1),
 		WithProtocols(HTTP1, HTTP2, UnencryptedHTTP2),
 		WithTimeout(0),
+		WithRetryBackoff(0, 0),
+		WithMaxRetries(0),
 		nil, // a nil option is ignored
 	)
 	require.NoError(t, err)
@@ -94,4 +102,24 @@ func TestProtocolString(t *testing.T) {
 	require.Equal(t, "HTTP/2", HTTP2.String())
 	require.Equal(t, "h2c", UnencryptedHTTP2.String())
 	require.Equal(t, "Protocol(7)", Protocol(7).String())
+}
+
+func TestRetryOptionsMakeTheBackoff(t *testing.T) {
+	c, err := New()
+	require.NoError(t, err)
+	defer c.Close()
+	require.Equal(t, retry.Backoff{Base: 50 * time.Millisecond, Cap: 2 * time.Second, MaxTries: 6, Jitter: 0.5}, c.backoff)
+
+	off, err := New(WithRetryBackoff(0, 0), WithMaxRetries(0))
+	require.NoError(t, err)
+	defer off.Close()
+	require.False(t, off.backoff.Allows(1), "WithMaxRetries(0) allows no resend")
+	require.Zero(t, off.backoff.Delay(3, 0), "a zero base never waits")
+
+	uncapped, err := New(WithRetryBackoff(time.Second, 0), WithMaxRetries(40))
+	require.NoError(t, err)
+	defer uncapped.Close()
+	require.Equal(t, 8*time.Second, uncapped.backoff.Nominal(4))
+	require.True(t, uncapped.backoff.Allows(40))
+	require.False(t, uncapped.backoff.Allows(41))
 }

@@ -46,7 +46,7 @@ func TestReplayFollowsTheMarks(t *testing.T) {
 			require.Equal(t, tc.want, next != nil)
 		})
 	}
-	require.Nil(t, c.replay(get, retry.Mark(boom, retry.Unprocessed), true, maxAttempts), "attempts are bounded")
+	require.Nil(t, c.replay(get, retry.Mark(boom, retry.Unprocessed), true, c.backoff.MaxTries), "attempts are bounded")
 
 	graceful := retry.Mark(fmt.Errorf("closed: %w", h2.GoAwayError{LastStreamID: 1, Code: h2.ErrCodeNo}), retry.NoResponse)
 	require.NotNil(t, c.replay(get, graceful, false, 1), "a graceful shutdown's silence is not the request's fault")
@@ -77,12 +77,15 @@ func TestFinalErrorSaysWhetherProcessed(t *testing.T) {
 	defer c.Close()
 	req, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
 	base := errors.New("h1: connection reset")
-	err = c.finalError(req, base)
+	err = c.finalError(req, base, false)
 	require.ErrorIs(t, err, ErrMaybeProcessed)
 	require.ErrorIs(t, err, base)
 	require.Equal(t, "h1: connection reset (request may have been processed)", err.Error())
-	err = c.finalError(req, retry.Mark(base, retry.Unprocessed))
+	err = c.finalError(req, retry.Mark(base, retry.Unprocessed), false)
 	require.NotErrorIs(t, err, ErrMaybeProcessed)
+	require.ErrorIs(t, err, base)
+	err = c.finalError(req, retry.Mark(base, retry.Unprocessed), true)
+	require.ErrorIs(t, err, ErrMaybeProcessed, "an earlier try may have been processed")
 	require.ErrorIs(t, err, base)
 }
 
@@ -102,12 +105,12 @@ func TestMayReplayAgreesWithReplay(t *testing.T) {
 	pipe.GetBody = nil
 	noBody, _ := http.NewRequest(http.MethodDelete, "http://x/", http.NoBody)
 	for name, req := range map[string]*http.Request{"get": get, "post": post, "keyed post": keyed, "unreplayable body": pipe, "delete": noBody} {
-		for _, attempt := range []int{1, maxAttempts - 1, maxAttempts} {
+		for _, attempt := range []int{1, c.backoff.MaxTries - 1, c.backoff.MaxTries} {
 			want := c.replay(req, noResponse, true, attempt) != nil
-			require.Equal(t, want, mayReplay(req, attempt), "%s, attempt %d", name, attempt)
+			require.Equal(t, want, c.mayReplay(req, attempt), "%s, attempt %d", name, attempt)
 		}
 	}
-	require.True(t, mayReplay(get, 1))
-	require.False(t, mayReplay(post, 1))
-	require.False(t, mayReplay(get, maxAttempts))
+	require.True(t, c.mayReplay(get, 1))
+	require.False(t, c.mayReplay(post, 1))
+	require.False(t, c.mayReplay(get, c.backoff.MaxTries))
 }

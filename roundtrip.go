@@ -3,6 +3,7 @@ package plex
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -13,11 +14,6 @@ import (
 	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/pool"
 )
-
-// maxAttempts bounds how often one request is sent again after a failure
-// that proved it safe to do so, so that a server refusing everything cannot
-// keep a request busy forever.
-const maxAttempts = 6
 
 // ErrMaybeProcessed is matched (errors.Is) by a RoundTrip error when the
 // request may have reached the server's application and was not sent again
@@ -44,6 +40,8 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	r := req
+	waits := 0    // resends that waited so far
+	sent := false // an earlier try may have reached the server's application
 	for attempt := 1; ; attempt++ {
 		if trace != nil && trace.GetConn != nil {
 			trace.GetConn(key.Addr)
@@ -52,7 +50,10 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			closeBody(r)
 			if errors.Is(err, pool.ErrClosed) {
-				return nil, ErrClientClosed
+				err = ErrClientClosed
+			}
+			if sent {
+				return nil, c.finalError(req, err, true)
 			}
 			return nil, err
 		}
@@ -65,7 +66,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		var resp *http.Response
 		if hc, ok := conn.(*h1.Conn); ok {
-			resp, err = hc.RoundTripWith(r, h1.RoundTripOptions{Replayable: mayReplay(req, attempt)})
+			resp, err = hc.RoundTripWith(r, h1.RoundTripOptions{Replayable: c.mayReplay(req, attempt)})
 		} else {
 			resp, err = conn.RoundTrip(r)
 		}
@@ -75,13 +76,27 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		next := c.replay(req, err, info.Reused, attempt)
 		if next == nil {
-			return nil, c.finalError(req, err)
+			return nil, c.finalError(req, err, sent)
 		}
-		c.retries.Add(1)
+		if p := retry.ProgressOf(err); p != retry.Unprocessed && p != retry.Invalid {
+			sent = true
+		}
+		var wait time.Duration
+		if attempt > 1 || refused(err) {
+			waits++
+			wait = c.backoff.Delay(waits, rand.Float64())
+		}
 		if c.cfg.logger != nil {
 			c.cfg.logger.Debug("plex: sending request again", "method", req.Method,
-				"origin", key.Addr, "attempt", attempt+1, "cause", err.Error())
+				"origin", key.Addr, "attempt", attempt+1, "wait", wait, "cause", err.Error())
 		}
+		if werr := retry.Wait(ctx, c.closeCtx.Done(), wait); werr != nil {
+			if next != req {
+				closeBody(next)
+			}
+			return nil, c.finalError(req, err, sent)
+		}
+		c.retries.Add(1)
 		r = next
 	}
 }
@@ -89,7 +104,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 // replay decides, in the one place that reads the retry markers, whether a
 // failed request may be sent again, and returns the request to send, or nil.
 func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) *http.Request {
-	if attempt >= maxAttempts || c.closed.Load() || req.Context().Err() != nil {
+	if !c.backoff.Allows(attempt) || c.closed.Load() || req.Context().Err() != nil {
 		return nil
 	}
 	switch retry.ProgressOf(err) {
@@ -124,13 +139,26 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 // happens later can still stop that replay: Close, the end of the
 // request's context, or GetBody failing. HTTP/1.1 connections use it to
 // skip a check that the replay makes moot.
-func mayReplay(req *http.Request, attempt int) bool {
-	return attempt < maxAttempts && idempotent(req) && replayableBody(req)
+func (c *Client) mayReplay(req *http.Request, attempt int) bool {
+	return c.backoff.Allows(attempt) && idempotent(req) && replayableBody(req)
 }
 
 // replayableBody reports whether req's body can be sent again.
 func replayableBody(req *http.Request) bool {
 	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// refused reports whether the server turned the request away (HTTP/2
+// REFUSED_STREAM, or a GOAWAY with an error code) rather than losing or
+// gracefully closing its connection: a sign of load, so even the first
+// resend waits (see WithRetryBackoff).
+func refused(err error) bool {
+	var se h2.StreamError
+	if errors.As(err, &se) && se.Code == h2.ErrCodeRefusedStream {
+		return true
+	}
+	var ga h2.GoAwayError
+	return errors.As(err, &ga) && ga.Code != h2.ErrCodeNo
 }
 
 // gracefulShutdown reports whether the server announced it was shutting
@@ -158,17 +186,20 @@ func idempotent(req *http.Request) bool {
 // finalError shapes the error RoundTrip returns: it matches the request
 // context's error when that ended the request, ErrClientClosed when Close
 // did, and ErrMaybeProcessed unless the request provably never reached the
-// server's application.
-func (c *Client) finalError(req *http.Request, err error) error {
+// server's application. sent says an earlier try may have reached it: a
+// last try that provably did not cannot vouch for those.
+func (c *Client) finalError(req *http.Request, err error, sent bool) error {
 	if cerr := req.Context().Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w: %w", cerr, err)
 	}
 	if c.closed.Load() && !errors.Is(err, ErrClientClosed) {
 		err = fmt.Errorf("%w: %w", ErrClientClosed, err)
 	}
-	switch retry.ProgressOf(err) {
-	case retry.Unprocessed, retry.Invalid:
-		return err
+	if !sent {
+		switch retry.ProgressOf(err) {
+		case retry.Unprocessed, retry.Invalid:
+			return err
+		}
 	}
 	return &maybeProcessedError{err: err}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 )
 
 // ErrALPN is matched by every *ALPNError, for callers that only need to know
@@ -62,6 +63,30 @@ func (e *ProxyConnectError) Error() string {
 	return fmt.Sprintf("alpn: proxy %s refused CONNECT to %s: %s", e.Proxy, e.Target, e.Status)
 }
 
+// ErrTLSHandshakeTimeout is matched (errors.Is) by a Dial error when a TLS
+// handshake, with the origin or with an https proxy, took longer than
+// Dialer.TLSHandshakeTimeout. Such an error is a net.Error whose Timeout
+// is true, as net/http's "TLS handshake timeout" is; it matches
+// context.DeadlineExceeded only if the caller's own context expired too.
+var ErrTLSHandshakeTimeout error = &handshakeTimeoutError{}
+
+// handshakeTimeoutError is a TLS handshake that ran out of
+// TLSHandshakeTimeout; after is that timeout, zero in the sentinel.
+type handshakeTimeoutError struct{ after time.Duration }
+
+func (e *handshakeTimeoutError) Error() string {
+	if e.after > 0 {
+		return "TLS handshake timeout after " + e.after.String()
+	}
+	return "TLS handshake timeout"
+}
+
+func (e *handshakeTimeoutError) Timeout() bool   { return true }
+func (e *handshakeTimeoutError) Temporary() bool { return true }
+
+// Is makes every handshake timeout match ErrTLSHandshakeTimeout.
+func (e *handshakeTimeoutError) Is(target error) bool { return target == ErrTLSHandshakeTimeout }
+
 // opError is a failed dialing step. It is a net.Error so callers can test
 // Timeout without knowing which layer timed out.
 type opError struct {
@@ -96,7 +121,7 @@ func (e *opError) Unwrap() []error {
 }
 
 // Timeout reports whether the step ran out of time: the context deadline
-// (DialTimeout, TLSHandshakeTimeout or the caller's) or a lower layer's.
+// (DialTimeout or the caller's), TLSHandshakeTimeout, or a lower layer's.
 func (e *opError) Timeout() bool {
 	if e.ctxErr != nil {
 		return errors.Is(e.ctxErr, context.DeadlineExceeded)

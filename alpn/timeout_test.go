@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/url"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -18,14 +20,81 @@ func requireTimeout(t *testing.T, err error) {
 	require.True(t, ne.Timeout(), "not a timeout: %v", err)
 }
 
-func TestTLSHandshakeTimeoutAgainstSilentServer(t *testing.T) {
-	srv := serve(t, silent)
-	d := trustingDialer(t)
-	d.TLSHandshakeTimeout = 50 * time.Millisecond
-	_, err := d.Dial(context.Background(), Target{Scheme: "https", Addr: srv.addr()})
+// requireHandshakeTimeout checks what a TLS handshake timeout looks like
+// to a caller: a net.Error timeout that says so, and not the caller's own
+// deadline.
+func requireHandshakeTimeout(t *testing.T, err error) {
+	t.Helper()
 	requireTimeout(t, err)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.Contains(t, err.Error(), "alpn: tls handshake with "+srv.addr())
+	require.Contains(t, err.Error(), "TLS handshake timeout")
+	require.NotErrorIs(t, err, context.DeadlineExceeded, "a handshake timeout is not the caller's deadline")
+	require.NotErrorIs(t, err, context.Canceled)
+}
+
+// TestTLSHandshakeTimeoutLikeNetHTTP: against a listener that never
+// answers, our handshake timeout is reported the way net/http's Transport
+// reports its own, directly and through an https proxy.
+func TestTLSHandshakeTimeoutLikeNetHTTP(t *testing.T) {
+	srv := serve(t, silent)
+	const timeout = 50 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	tr := &http.Transport{TLSHandshakeTimeout: timeout}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+srv.addr()+"/", nil)
+	require.NoError(t, err)
+	_, netErr := tr.RoundTrip(req)
+	requireHandshakeTimeout(t, netErr)
+
+	d := trustingDialer(t)
+	d.TLSHandshakeTimeout = timeout
+	_, err = d.Dial(ctx, Target{Scheme: "https", Addr: srv.addr()})
+	requireHandshakeTimeout(t, err)
+	require.ErrorIs(t, err, ErrTLSHandshakeTimeout)
+	require.Equal(t, "alpn: tls handshake with "+srv.addr()+": TLS handshake timeout after 50ms", err.Error())
+	t.Logf("net/http: %v; alpn: %v", netErr, err)
+
+	// The same, with the silent listener as an https proxy.
+	proxyURL := &url.URL{Scheme: "https", Host: srv.addr()}
+	ptr := &http.Transport{TLSHandshakeTimeout: timeout, Proxy: http.ProxyURL(proxyURL)}
+	defer ptr.CloseIdleConnections()
+	req, err = http.NewRequestWithContext(ctx, http.MethodGet, "https://origin.test/", nil)
+	require.NoError(t, err)
+	_, netErr = ptr.RoundTrip(req)
+	requireHandshakeTimeout(t, netErr)
+
+	_, err = d.Dial(ctx, Target{Scheme: "https", Addr: "origin.test:443", Proxy: proxyURL})
+	requireHandshakeTimeout(t, err)
+	require.ErrorIs(t, err, ErrTLSHandshakeTimeout)
+	require.Contains(t, err.Error(), "alpn: tls handshake with proxy "+srv.addr())
+}
+
+// TestCallerDeadlineDuringTLSHandshake: when the caller's context expires
+// first, the error is the caller's deadline, not a handshake timeout.
+func TestCallerDeadlineDuringTLSHandshake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := trustingDialer(t)
+		d.DialContext = pipeDial()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := d.Dial(ctx, Target{Scheme: "https", Addr: "localhost:443"})
+		require.Equal(t, time.Second, time.Since(start))
+		requireTimeout(t, err)
+		require.ErrorIs(t, err, ctx.Err())
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NotErrorIs(t, err, ErrTLSHandshakeTimeout)
+
+		// Through a proxy as well.
+		proxyURL := &url.URL{Scheme: "https", Host: "proxy.test:443"}
+		ctx2, cancel2 := context.WithTimeout(context.Background(), time.Second)
+		defer cancel2()
+		_, err = d.Dial(ctx2, Target{Scheme: "https", Addr: "origin.test:443", Proxy: proxyURL})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NotErrorIs(t, err, ErrTLSHandshakeTimeout)
+		require.Contains(t, err.Error(), "alpn: tls handshake with proxy proxy.test:443")
+	})
 }
 
 // pipeDial returns a DialContext that connects to an in-memory peer which
@@ -52,7 +121,7 @@ func TestTLSHandshakeTimeoutDefault(t *testing.T) {
 		d.DialContext = pipeDial()
 		start := time.Now()
 		_, err := d.Dial(context.Background(), Target{Scheme: "https", Addr: "localhost:443"})
-		requireTimeout(t, err)
+		requireHandshakeTimeout(t, err)
 		require.Equal(t, DefaultTLSHandshakeTimeout, time.Since(start))
 	})
 }

@@ -54,11 +54,19 @@ func (d *Dialer) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, s
 	if trace != nil && trace.TLSHandshakeStart != nil {
 		trace.TLSHandshakeStart()
 	}
-	ctx, cancel := context.WithTimeout(ctx, orDefault(d.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout))
+	timeout := orDefault(d.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
+	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tc := tls.Client(raw, cfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
+	if err := tc.HandshakeContext(hctx); err != nil {
 		raw.Close()
+		if hctx.Err() != nil && ctx.Err() == nil {
+			// Our own bound ran out, not the caller's context: say so
+			// without the context's error, so that the caller's
+			// errors.Is(err, context.DeadlineExceeded) stays about their
+			// own deadline.
+			err = &handshakeTimeoutError{after: timeout}
+		}
 		if trace != nil && trace.TLSHandshakeDone != nil {
 			trace.TLSHandshakeDone(tls.ConnectionState{}, err)
 		}
