@@ -1,7 +1,11 @@
 package plex
 
 import (
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,6 +31,30 @@ func TestPackageBoundaries(t *testing.T) {
 		}
 		for _, d := range deps {
 			require.NotEqual(t, mod, d, "%s must not import the root package", pkg)
+		}
+	}
+}
+
+// TestRootIsProtocolBlind keeps the protocol packages out of the root's
+// request path: they are named where a connection is built (dial.go) and
+// configured (client.go, options.go) and nowhere else, so a retry decision
+// or a hint to a connection travels through the pool seam and the retry
+// marks, never through a type assertion or an h2 error type.
+func TestRootIsProtocolBlind(t *testing.T) {
+	allowed := map[string]bool{"client.go": true, "dial.go": true, "options.go": true}
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, parser.ImportsOnly)
+	require.NoError(t, err)
+	for _, p := range pkgs {
+		for name, f := range p.Files {
+			for _, imp := range f.Imports {
+				path := strings.Trim(imp.Path.Value, `"`)
+				if path == "github.com/plexhttp/plex/h1" || path == "github.com/plexhttp/plex/h2" {
+					require.True(t, allowed[filepath.Base(name)], "%s imports %s", name, path)
+				}
+			}
 		}
 	}
 }

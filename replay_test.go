@@ -48,7 +48,7 @@ func TestReplayFollowsTheMarks(t *testing.T) {
 	}
 	require.Nil(t, c.replay(get, retry.Mark(boom, retry.Unprocessed), true, c.backoff.MaxTries), "attempts are bounded")
 
-	graceful := retry.Mark(fmt.Errorf("closed: %w", h2.GoAwayError{LastStreamID: 1, Code: h2.ErrCodeNo}), retry.NoResponse)
+	graceful := retry.MarkShutdown(fmt.Errorf("closed: %w", h2.GoAwayError{LastStreamID: 1, Code: h2.ErrCodeNo}))
 	require.NotNil(t, c.replay(get, graceful, false, 1), "a graceful shutdown's silence is not the request's fault")
 	require.Nil(t, c.replay(post, graceful, false, 1), "but a POST may have been processed")
 	abrupt := retry.Mark(fmt.Errorf("closed: %w", h2.GoAwayError{LastStreamID: 1, Code: h2.ErrCodeInternal}), retry.NoResponse)
@@ -87,30 +87,4 @@ func TestFinalErrorSaysWhetherProcessed(t *testing.T) {
 	err = c.finalError(req, retry.Mark(base, retry.Unprocessed), true)
 	require.ErrorIs(t, err, ErrMaybeProcessed, "an earlier try may have been processed")
 	require.ErrorIs(t, err, base)
-}
-
-// mayReplay, asked before sending, agrees with what replay does after a
-// failure on a reused connection with no response.
-func TestMayReplayAgreesWithReplay(t *testing.T) {
-	c, err := New()
-	require.NoError(t, err)
-	defer c.Close()
-	noResponse := retry.Mark(errors.New("boom"), retry.NoResponse)
-	get, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
-	post, _ := http.NewRequest(http.MethodPost, "http://x/", strings.NewReader("body"))
-	keyed, _ := http.NewRequest(http.MethodPost, "http://x/", strings.NewReader("body"))
-	keyed.Header.Set("Idempotency-Key", "k")
-	pipe, _ := http.NewRequest(http.MethodPut, "http://x/", strings.NewReader("body"))
-	pipe.Header.Set("Idempotency-Key", "k")
-	pipe.GetBody = nil
-	noBody, _ := http.NewRequest(http.MethodDelete, "http://x/", http.NoBody)
-	for name, req := range map[string]*http.Request{"get": get, "post": post, "keyed post": keyed, "unreplayable body": pipe, "delete": noBody} {
-		for _, attempt := range []int{1, c.backoff.MaxTries - 1, c.backoff.MaxTries} {
-			want := c.replay(req, noResponse, true, attempt) != nil
-			require.Equal(t, want, c.mayReplay(req, attempt), "%s, attempt %d", name, attempt)
-		}
-	}
-	require.True(t, c.mayReplay(get, 1))
-	require.False(t, c.mayReplay(post, 1))
-	require.False(t, c.mayReplay(get, c.backoff.MaxTries))
 }

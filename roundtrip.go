@@ -9,8 +9,6 @@ import (
 	"net/http/httptrace"
 	"time"
 
-	"github.com/plexhttp/plex/h1"
-	"github.com/plexhttp/plex/h2"
 	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/pool"
 )
@@ -64,12 +62,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			trace.GotConn(gi)
 		}
-		var resp *http.Response
-		if hc, ok := conn.(*h1.Conn); ok {
-			resp, err = hc.RoundTripWith(r, h1.RoundTripOptions{Replayable: c.mayReplay(req, attempt)})
-		} else {
-			resp, err = conn.RoundTrip(r)
-		}
+		resp, err := conn.RoundTrip(r)
 		if err == nil {
 			resp.Request = req
 			return resp, nil
@@ -82,7 +75,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			sent = true
 		}
 		var wait time.Duration
-		if attempt > 1 || refused(err) {
+		if attempt > 1 || retry.Refused(err) {
 			waits++
 			wait = c.backoff.Delay(waits, rand.Float64())
 		}
@@ -113,7 +106,7 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 		// The server most likely closed a connection that had been idle
 		// just as the request went out; only a request that may be
 		// repeated can be sent again, since it may have arrived.
-		if !idempotent(req) || !(reused || gracefulShutdown(err)) {
+		if !idempotent(req) || !(reused || retry.AtShutdown(err)) {
 			return nil
 		}
 	default:
@@ -134,39 +127,9 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 	return &r
 }
 
-// mayReplay reports whether replay, at this attempt, will send req again
-// if it fails on a reused connection before any response byte. Only what
-// happens later can still stop that replay: Close, the end of the
-// request's context, or GetBody failing. HTTP/1.1 connections use it to
-// skip a check that the replay makes moot.
-func (c *Client) mayReplay(req *http.Request, attempt int) bool {
-	return c.backoff.Allows(attempt) && idempotent(req) && replayableBody(req)
-}
-
 // replayableBody reports whether req's body can be sent again.
 func replayableBody(req *http.Request) bool {
 	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-}
-
-// refused reports whether the server turned the request away (HTTP/2
-// REFUSED_STREAM, or a GOAWAY with an error code) rather than losing or
-// gracefully closing its connection: a sign of load, so even the first
-// resend waits (see WithRetryBackoff).
-func refused(err error) bool {
-	var se h2.StreamError
-	if errors.As(err, &se) && se.Code == h2.ErrCodeRefusedStream {
-		return true
-	}
-	var ga h2.GoAwayError
-	return errors.As(err, &ga) && ga.Code != h2.ErrCodeNo
-}
-
-// gracefulShutdown reports whether the server announced it was shutting
-// down (HTTP/2 GOAWAY with NO_ERROR) before the request failed: its silence
-// came from the shutdown, not from the request, even on a fresh connection.
-func gracefulShutdown(err error) bool {
-	var ga h2.GoAwayError
-	return errors.As(err, &ga) && ga.Code == h2.ErrCodeNo
 }
 
 // idempotent reports whether sending req twice has the effect of sending it

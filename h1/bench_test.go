@@ -57,16 +57,7 @@ func minimalServer(b *testing.B, resp string) string {
 	})
 }
 
-func BenchmarkRoundTrip(b *testing.B) { benchRoundTrip(b, RoundTripOptions{}) }
-
-// BenchmarkRoundTripReplayable is the same exchange for a caller that
-// replays requests failing on a dead reused connection, as the Client does
-// for a GET.
-func BenchmarkRoundTripReplayable(b *testing.B) {
-	benchRoundTrip(b, RoundTripOptions{Replayable: true})
-}
-
-func benchRoundTrip(b *testing.B, o RoundTripOptions) {
+func BenchmarkRoundTrip(b *testing.B) {
 	addr := minimalServer(b, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\nContent-Length: 5\r\n\r\nhello")
 	nc, err := net.Dial("tcp", addr)
 	require.NoError(b, err)
@@ -80,7 +71,7 @@ func benchRoundTrip(b *testing.B, o RoundTripOptions) {
 		if !c.Reserve() {
 			b.Fatal("slot not free")
 		}
-		resp, err := c.RoundTripWith(req, o)
+		resp, err := c.RoundTrip(req)
 		if err != nil {
 			b.Fatal(err)
 		}

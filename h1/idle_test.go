@@ -155,39 +155,36 @@ func strayLater(resp, stray string, release, wrote chan struct{}) func(net.Conn,
 
 // Bytes that arrive while the connection is idle, however soon after the
 // last exchange, end it before the next request is written, so the
-// request is unprocessed and may go out on another connection. It makes
-// no difference whether the caller would replay the request.
+// request is unprocessed and may go out on another connection.
 func TestStrayBytesArrivingWhileIdleEndTheConnection(t *testing.T) {
 	for _, tc := range []struct{ name, method, resp, stray string }{
 		{"response", "GET", okOK, okOK},
 		{"body of a HEAD answer", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"},
 	} {
 		for _, tlsOn := range []bool{false, true} {
-			for _, replayable := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s tls=%v replayable=%v", tc.name, tlsOn, replayable), func(t *testing.T) {
-					srvCfg, cliCfg := tlsConfigs(t, tlsOn)
-					release, wrote := make(chan struct{}), make(chan struct{})
-					addr, _ := tcpServer(t, srvCfg, strayLater(tc.resp, tc.stray, release, wrote))
-					c := dialConn(t, addr, cliCfg)
-					mustReserve(t, c)
-					resp, err := c.RoundTrip(newReq(t, tc.method, "http://"+addr+"/", nil))
-					require.NoError(t, err)
-					readAll(t, resp)
-					require.NoError(t, c.Err())
-					close(release)
-					waitClosed(t, wrote)
+			t.Run(fmt.Sprintf("%s tls=%v", tc.name, tlsOn), func(t *testing.T) {
+				srvCfg, cliCfg := tlsConfigs(t, tlsOn)
+				release, wrote := make(chan struct{}), make(chan struct{})
+				addr, _ := tcpServer(t, srvCfg, strayLater(tc.resp, tc.stray, release, wrote))
+				c := dialConn(t, addr, cliCfg)
+				mustReserve(t, c)
+				resp, err := c.RoundTrip(newReq(t, tc.method, "http://"+addr+"/", nil))
+				require.NoError(t, err)
+				readAll(t, resp)
+				require.NoError(t, c.Err())
+				close(release)
+				waitClosed(t, wrote)
 
-					mustReserve(t, c)
-					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-					defer cancel()
-					req := newReq(t, "GET", "http://"+addr+"/", nil).WithContext(ctx)
-					_, err = c.RoundTripWith(req, RoundTripOptions{Replayable: replayable})
-					require.ErrorContains(t, err, "h1: unsolicited bytes arrived on idle connection")
-					require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
-					require.Error(t, c.Err())
-					require.Equal(t, 0, c.InFlight())
-				})
-			}
+				mustReserve(t, c)
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				req := newReq(t, "GET", "http://"+addr+"/", nil).WithContext(ctx)
+				_, err = c.RoundTrip(req)
+				require.ErrorContains(t, err, "h1: unsolicited bytes arrived on idle connection")
+				require.Equal(t, retry.Unprocessed, retry.ProgressOf(err))
+				require.Error(t, c.Err())
+				require.Equal(t, 0, c.InFlight())
+			})
 		}
 	}
 }

@@ -13,28 +13,11 @@ import (
 	"github.com/plexhttp/plex/internal/timeout"
 )
 
-// RoundTripOptions tell a connection what its caller will do with a
-// request that fails.
-type RoundTripOptions struct {
-	// Replayable says a request failing with a retry.NoResponse mark on a
-	// connection that carried an exchange before is sent again on another
-	// connection. It changes nothing in how the request is carried: every
-	// reused connection is checked for a close or stray bytes before
-	// writing, since skipping the check let bytes sent while idle be read
-	// as the next response.
-	Replayable bool
-}
-
 // RoundTrip carries req on the slot taken by Reserve. The request body is
 // always closed. The slot frees when the response body reaches EOF or is
 // closed, or at once when RoundTrip fails or the response has no body.
 // Errors record how far the request got, for the plex Client's retries.
 func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
-	return c.RoundTripWith(req, RoundTripOptions{})
-}
-
-// RoundTripWith is RoundTrip with options from the caller.
-func (c *Conn) RoundTripWith(req *http.Request, o RoundTripOptions) (*http.Response, error) {
 	c.mu.Lock()
 	if !c.reserved || c.active {
 		c.mu.Unlock()

@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"golang.org/x/net/http2"
+
+	"github.com/plexhttp/plex/internal/retry"
 )
 
 // ErrCode is an HTTP/2 error code (RFC 9113 §7), as carried by RST_STREAM and
@@ -157,4 +159,20 @@ func fromFramerError(err error, detail error) (*ConnectionError, *StreamError) {
 		return &ConnectionError{Code: ErrCodeFrameSize, Reason: "frame larger than our SETTINGS_MAX_FRAME_SIZE"}, nil
 	}
 	return nil, nil
+}
+
+// notProcessed marks err, a reason the request was provably not processed,
+// as refused when the peer turned it away (REFUSED_STREAM, or a GOAWAY with
+// an error code) and as plainly unprocessed otherwise, so the Client can
+// pace its resends without knowing HTTP/2's errors.
+func notProcessed(err error) error {
+	var se StreamError
+	if errors.As(err, &se) && se.Code == ErrCodeRefusedStream {
+		return retry.MarkRefused(err)
+	}
+	var ga GoAwayError
+	if errors.As(err, &ga) && ga.Code != ErrCodeNo {
+		return retry.MarkRefused(err)
+	}
+	return retry.Mark(err, retry.Unprocessed)
 }

@@ -24,6 +24,7 @@ func TestGoAwayFailsStreamsAboveLastID(t *testing.T) {
 		require.ErrorAs(t, r3.err, &ga)
 		require.Equal(t, GoAwayError{LastStreamID: 1, Code: ErrCodeNo, DebugData: "bye"}, ga)
 		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r3.err))
+		require.False(t, retry.Refused(r3.err), "a graceful GOAWAY refuses nothing")
 		require.ErrorAs(t, h.cc.Err(), &ga)
 		require.Equal(t, 0, h.cc.Available())
 		require.False(t, h.cc.Reserve())
@@ -61,6 +62,7 @@ func TestRefusedStreamIsUnprocessed(t *testing.T) {
 		require.Equal(t, StreamError{StreamID: id, Code: ErrCodeRefusedStream, Remote: true}, se)
 		require.Equal(t, "h2: stream 1 reset by peer: REFUSED_STREAM", se.Error())
 		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r.err))
+		require.True(t, retry.Refused(r.err), "the Client paces resends of refused requests")
 		require.NoError(t, h.cc.Err())
 		h.p.WantIdle()
 	})
@@ -142,5 +144,37 @@ func TestEarlyResponseThenRSTNoErrorKeepsResponse(t *testing.T) {
 		require.Equal(t, "too big", string(body))
 		h.p.WantIdle()
 		require.Equal(t, 0, h.cc.InFlight())
+	})
+}
+
+// A GOAWAY with an error code turns the streams above its last id away:
+// unprocessed, and refused, so the Client paces its resends.
+func TestGoAwayWithErrorRefusesStreamsAboveLastID(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		h.p.WantHeaders(nil)
+		h.p.WriteGoAway(0, http2.ErrCodeEnhanceYourCalm, "slow down")
+		r := h.result(ch)
+		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r.err))
+		require.True(t, retry.Refused(r.err))
+	})
+}
+
+// A server that announced a graceful shutdown and then closed before
+// answering a stream it had promised to process: the request got no
+// response, and the mark says the shutdown, not the request, is why.
+func TestCloseAfterGracefulGoAwayIsMarkedShutdown(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		ch := h.roundTrip(get(t, "https://example.com/"))
+		id := h.p.WantHeaders(nil)
+		h.p.WriteGoAway(id, http2.ErrCodeNo, "")
+		synctest.Wait()
+		h.p.Conn().Close()
+		r := h.result(ch)
+		require.Equal(t, retry.NoResponse, retry.ProgressOf(r.err))
+		require.True(t, retry.AtShutdown(r.err), "%v", r.err)
+		require.False(t, retry.Refused(r.err))
 	})
 }

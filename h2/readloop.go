@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/plexhttp/plex/internal/retry"
 	"golang.org/x/net/http2"
+
+	"github.com/plexhttp/plex/internal/retry"
 )
 
 // readLoop is the connection's one reader goroutine. It ends when reading
@@ -259,7 +260,7 @@ func (cc *ClientConn) onRSTStream(f *http2.RSTStreamFrame) error {
 		cc.closeStreamLocked(cs, &a)
 	case code == ErrCodeRefusedStream:
 		// §8.7: the peer did no processing of a refused stream.
-		cc.failStreamLocked(cs, retry.Mark(serr, retry.Unprocessed), &a)
+		cc.failStreamLocked(cs, notProcessed(serr), &a)
 	case !cs.gotFinal:
 		cc.failStreamLocked(cs, retry.Mark(serr, retry.NoResponse), &a)
 	default:
@@ -284,7 +285,7 @@ func (cc *ClientConn) onGoAway(f *http2.GoAwayFrame) error {
 	cc.slots.failAll()
 	// §6.8: streams above the last id were not processed; those at or
 	// below it may still complete.
-	unprocessed := retry.Mark(ga, retry.Unprocessed)
+	unprocessed := notProcessed(ga)
 	for id, cs := range cc.streams {
 		if id > ga.LastStreamID {
 			cc.abortStreamLocked(cs, unprocessed, 0, false, &a)

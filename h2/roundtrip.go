@@ -108,7 +108,7 @@ func (cc *ClientConn) acquireSlot(ctx context.Context) error {
 			cc.slots.reserved--
 		}
 		cc.mu.Unlock()
-		return retry.Mark(err, retry.Unprocessed)
+		return notProcessed(err)
 	}
 	s := &cc.slots
 	if s.reserved > 0 {
@@ -164,7 +164,7 @@ func (cc *ClientConn) awaitOpenSlotLocked(ctx context.Context) error {
 	if err == nil {
 		err = fmt.Errorf("h2: waiting for a stream slot: %w", ctxError(ctx))
 	}
-	return retry.Mark(err, retry.Unprocessed)
+	return notProcessed(err)
 }
 
 // openStream assigns the next stream id and writes the request headers,
@@ -178,13 +178,13 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 	var err error
 	switch {
 	case cc.err != nil:
-		err = retry.Mark(cc.err, retry.Unprocessed)
+		err = notProcessed(cc.err)
 	case rh.listSize > uint64(cc.peer.maxHeaderListSize):
 		err = retry.Mark(fmt.Errorf("h2: request header list of %d bytes exceeds the server's limit of %d", rh.listSize, cc.peer.maxHeaderListSize), retry.Invalid)
 	case cc.nextID > maxStreamID:
 		cc.err = errors.New("h2: stream ids exhausted")
 		a.changed = true
-		err = retry.Mark(cc.err, retry.Unprocessed)
+		err = notProcessed(cc.err)
 	}
 	if err != nil {
 		cc.slots.pending--

@@ -86,7 +86,7 @@ func signal(ch chan struct{}) {
 func (cs *stream) failureLocked(err error) error {
 	switch {
 	case !cs.wroteHdrs:
-		return retry.Mark(err, retry.Unprocessed)
+		return notProcessed(err)
 	case !cs.gotFinal:
 		var ga *closedAfterGoAwayError
 		if errors.As(err, &ga) {

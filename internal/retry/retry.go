@@ -30,6 +30,7 @@ type marked struct {
 	err      error
 	p        Progress
 	shutdown bool // the peer had announced a graceful shutdown
+	refused  bool // the peer turned the request away
 }
 
 func (m *marked) Error() string { return m.err.Error() }
@@ -53,6 +54,22 @@ func MarkShutdown(err error) error {
 		return nil
 	}
 	return &marked{err: err, p: NoResponse, shutdown: true}
+}
+
+// MarkRefused marks err Unprocessed, for a request the peer turned away
+// unprocessed (HTTP/2 REFUSED_STREAM, or GOAWAY with an error code): a sign
+// of load, so a resend should wait a little even the first time.
+func MarkRefused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &marked{err: err, p: Unprocessed, refused: true}
+}
+
+// Refused reports whether err was marked by MarkRefused.
+func Refused(err error) bool {
+	var m *marked
+	return errors.As(err, &m) && m.refused
 }
 
 // AtShutdown reports whether err was marked by MarkShutdown.
