@@ -178,3 +178,22 @@ func TestCloseAfterGracefulGoAwayIsMarkedShutdown(t *testing.T) {
 		require.False(t, retry.Refused(r.err))
 	})
 }
+
+// A reservation that a RoundTrip gives back because the connection stopped
+// taking requests meanwhile tells the pool, and the connection turns idle:
+// without the hook the pool would count the slot as taken for good.
+func TestReservationDroppedAfterGoAwayTellsThePool(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		require.True(t, h.cc.Reserve())
+		h.p.WriteGoAway(0, http2.ErrCodeNo, "")
+		synctest.Wait()
+		before := h.changes.Load()
+		require.Equal(t, 1, h.cc.InFlight())
+		r := h.result(h.roundTrip(get(t, "https://example.com/")))
+		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r.err))
+		require.Equal(t, 0, h.cc.InFlight())
+		require.False(t, h.cc.IdleSince().IsZero())
+		require.Greater(t, h.changes.Load(), before, "the pool must hear that the slot freed")
+	})
+}

@@ -104,10 +104,16 @@ func (cc *ClientConn) acquireSlot(ctx context.Context) error {
 	cc.mu.Lock()
 	if cc.err != nil {
 		err := cc.err
-		if cc.slots.reserved > 0 {
+		dropped := cc.slots.reserved > 0
+		if dropped {
 			cc.slots.reserved--
+			cc.noteIdleLocked()
 		}
 		cc.mu.Unlock()
+		if dropped {
+			// The pool counts this slot until it hears otherwise.
+			cc.changed()
+		}
 		return notProcessed(err)
 	}
 	s := &cc.slots
@@ -157,10 +163,14 @@ func (cc *ClientConn) awaitOpenSlotLocked(ctx context.Context) error {
 		}
 		cc.slots.pending--
 		cc.slots.grant()
+		cc.noteIdleLocked()
 	}
 	cc.slots.remove(w)
 	err := cc.err
 	cc.mu.Unlock()
+	if w.granted {
+		cc.changed() // the slot this waiter got and gave up is free again
+	}
 	if err == nil {
 		err = fmt.Errorf("h2: waiting for a stream slot: %w", ctxError(ctx))
 	}
@@ -190,6 +200,7 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 		cc.slots.pending--
 		cc.slots.grant()
 		cc.noteIdleLocked()
+		a.changed = true // the pending slot is free again
 		cc.mu.Unlock()
 		_ = w.end()
 		cc.run(&a)
