@@ -126,27 +126,34 @@ func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
 
-// WithDialTimeout bounds establishing a TCP connection (and a proxy tunnel).
-// The default is 30s.
+// WithDialTimeout bounds establishing a TCP connection (and, separately, a
+// proxy tunnel). Zero means the default, 30s; a negative d is invalid. It
+// cannot be switched off: the request's context bounds the dial as well.
 func WithDialTimeout(d time.Duration) Option {
 	return func(c *config) { c.dialTimeout = d }
 }
 
-// WithTLSHandshakeTimeout bounds the TLS handshake. The default is 10s.
+// WithTLSHandshakeTimeout bounds the TLS handshake, to the origin and to an
+// https proxy; when it expires the error is a net.Error with Timeout true
+// that says "TLS handshake timeout", distinct from the request context's
+// deadline. Zero means the default, 10s; a negative d is invalid.
 func WithTLSHandshakeTimeout(d time.Duration) Option {
 	return func(c *config) { c.tlsHandshakeTimeout = d }
 }
 
-// WithResponseHeaderTimeout bounds the wait for response headers after the
-// request was written. Zero (the default) means no limit beyond the
-// request's context.
+// WithResponseHeaderTimeout bounds the wait for the response headers from
+// the end of writing the request, its body included, on both protocols (as
+// net/http does): a slow upload is not a slow server. A request that times
+// out this way is never sent again. Zero (the default) switches it off,
+// leaving the request's context; a negative d is invalid.
 func WithResponseHeaderTimeout(d time.Duration) Option {
 	return func(c *config) { c.responseHeaderTimeout = d }
 }
 
 // WithExpectContinueTimeout is how long a request with "Expect:
-// 100-continue" waits for the server's 100 before sending its body anyway.
-// The default is 1s; zero sends the body at once.
+// 100-continue" waits for the server's 100 before sending its body anyway,
+// on both protocols. The default is 1s; zero sends the body at once; a
+// negative d is invalid.
 func WithExpectContinueTimeout(d time.Duration) Option {
 	return func(c *config) { c.expectContinueTimeout = d }
 }
@@ -164,8 +171,9 @@ func WithMaxIdleConns(n int) Option {
 	return func(c *config) { c.maxIdleConns = n }
 }
 
-// WithMaxIdleConnsPerHost limits idle connections per origin. The default
-// is 100 (net/http's is 2, which makes busy services redial constantly).
+// WithMaxIdleConnsPerHost limits idle connections per origin. Zero means the
+// default, 100 (net/http's is 2, which makes busy services redial
+// constantly); a negative n is invalid.
 func WithMaxIdleConnsPerHost(n int) Option {
 	return func(c *config) { c.maxIdleConnsPerHost = n }
 }
@@ -177,8 +185,10 @@ func WithIdleConnTimeout(d time.Duration) Option {
 }
 
 // WithMaxResponseHeaderBytes limits the size of a response's header: the
-// bytes of an HTTP/1.1 header section, or the HTTP/2 header list size we
-// announce and enforce. The default is 1 MiB.
+// bytes of an HTTP/1.1 header section (1xx responses included), or the
+// HTTP/2 header list size we announce and enforce. HTTP/1.1 trailers are
+// bounded separately, to 8 KiB. n may be 0 to 2^32-1; zero means the
+// default, 1 MiB. It cannot be switched off.
 func WithMaxResponseHeaderBytes(n int64) Option {
 	return func(c *config) { c.maxResponseHeader = n }
 }
@@ -192,32 +202,42 @@ func WithStrictMaxConcurrentStreams(strict bool) Option {
 }
 
 // WithInitialStreamWindowSize sets the HTTP/2 receive window of each stream
-// (SETTINGS_INITIAL_WINDOW_SIZE), at most 2^31-1. Zero keeps the default.
+// (SETTINGS_INITIAL_WINDOW_SIZE): how much of one body a server may send
+// before it is read. n may be 1 to 2^31-1; zero means the default, 1 MiB.
 func WithInitialStreamWindowSize(n uint32) Option {
 	return func(c *config) { c.streamWindow = n }
 }
 
 // WithInitialConnWindowSize sets the HTTP/2 connection-level receive
-// window, at most 2^31-1. Zero keeps the default.
+// window: how much a server may send across all streams before it is read.
+// n may be 65535 to 2^31-1; zero means the default, 16 MiB. While a
+// goroutine waits on a stream (for its response or for body bytes) the
+// connection lends that stream credit beyond this window when bytes
+// buffered, unread, for other streams hold it, so reading bodies in any
+// order always makes progress; buffering then stays within this window
+// plus the streams' own windows.
 func WithInitialConnWindowSize(n uint32) Option {
 	return func(c *config) { c.connWindow = n }
 }
 
 // WithMaxReadFrameSize sets the largest HTTP/2 frame payload we accept
-// (SETTINGS_MAX_FRAME_SIZE), 16384 to 16777215. Zero keeps the default.
+// (SETTINGS_MAX_FRAME_SIZE), 16384 to 16777215. Zero means the default,
+// 16384.
 func WithMaxReadFrameSize(n uint32) Option {
 	return func(c *config) { c.maxReadFrameSize = n }
 }
 
 // WithReadIdleTimeout makes an HTTP/2 connection send a PING after d
 // without receiving a frame, and close when WithPingTimeout passes without
-// an answer. Zero (the default) turns the health check off.
+// an answer. Zero (the default) turns the health check off; a negative d is
+// invalid.
 func WithReadIdleTimeout(d time.Duration) Option {
 	return func(c *config) { c.readIdleTimeout = d }
 }
 
 // WithPingTimeout is how long an HTTP/2 PING may go unanswered before the
-// connection is closed. The default is 15s.
+// connection is closed. Zero means the default, 15s; a negative d is
+// invalid. The health check itself is switched on by WithReadIdleTimeout.
 func WithPingTimeout(d time.Duration) Option {
 	return func(c *config) { c.pingTimeout = d }
 }
