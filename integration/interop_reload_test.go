@@ -15,22 +15,28 @@ import (
 	"github.com/plexhttp/plex/integration/realserver"
 )
 
-// reloadServers serialises reloads: the protocols of one server share its
-// processes, and a reload under way must not be interrupted by another.
-var reloadServers sync.Map // realserver.Kind -> *sync.Mutex
+// serverLocks keep a reload apart from every other use of the same server:
+// the protocols of one server share its processes, a reload under way must
+// not be interrupted by another, and a test running beside a reload would
+// see its connections drained (GOAWAY, closes) and measure the reload, not
+// its own behaviour. Interop tests hold a server's lock for reading, the
+// reload test for writing.
+var serverLocks sync.Map // realserver.Kind -> *sync.RWMutex
+
+func serverLock(k realserver.Kind) *sync.RWMutex {
+	mu, _ := serverLocks.LoadOrStore(k, &sync.RWMutex{})
+	return mu.(*sync.RWMutex)
+}
 
 // A graceful reload (nginx -s reload, Apache and h2o graceful restarts,
 // HAProxy's soft stop, Caddy's config reload, Go's Shutdown) while GETs are
 // in flight: the server tells clients to go elsewhere (GOAWAY or a
 // connection close), and not one idempotent request fails.
 func TestInteropGracefulReload(t *testing.T) {
-	forEachTarget(t, "graceful reload", realserver.Protos, func(t *testing.T, tg *interopTarget) {
+	forEachTargetExclusive(t, "graceful reload", realserver.Protos, func(t *testing.T, tg *interopTarget) {
 		if !tg.srv.Caps.Reload {
 			notApplicable(t, string(tg.srv.Kind)+" has no graceful reload")
 		}
-		mu, _ := reloadServers.LoadOrStore(tg.srv.Kind, &sync.Mutex{})
-		mu.(*sync.Mutex).Lock()
-		defer mu.(*sync.Mutex).Unlock()
 
 		var goaways atomic.Int64
 		c := tg.client(t, plex.WithFrameTrace(func(e h2.FrameEvent) {

@@ -147,10 +147,28 @@ func useServer(t *testing.T, k realserver.Kind) *realserver.Server {
 // behaviour for the interopMatrix. A protocol the server does not offer is
 // recorded as not applicable.
 func forEachTarget(t *testing.T, behaviour string, protos []realserver.Proto, fn func(t *testing.T, tg *interopTarget)) {
+	forEachTargetLocked(t, behaviour, protos, false, fn)
+}
+
+// forEachTargetExclusive is forEachTarget for a test that disturbs the
+// server (a reload): no other interop test uses that server meanwhile.
+func forEachTargetExclusive(t *testing.T, behaviour string, protos []realserver.Proto, fn func(t *testing.T, tg *interopTarget)) {
+	forEachTargetLocked(t, behaviour, protos, true, fn)
+}
+
+func forEachTargetLocked(t *testing.T, behaviour string, protos []realserver.Proto, exclusive bool, fn func(t *testing.T, tg *interopTarget)) {
 	for _, k := range realserver.Kinds {
 		for _, p := range protos {
 			t.Run(string(k)+"/"+string(p), func(t *testing.T) {
 				t.Parallel()
+				mu := serverLock(k)
+				if exclusive {
+					mu.Lock()
+					defer mu.Unlock()
+				} else {
+					mu.RLock()
+					defer mu.RUnlock()
+				}
 				trackInterop(t, string(k), string(p), behaviour)
 				s := useServer(t, k)
 				url, ok := s.URL(p)
