@@ -17,6 +17,7 @@ import (
 	"github.com/plexhttp/plex/h1"
 	"github.com/plexhttp/plex/h2"
 	"github.com/plexhttp/plex/internal/retry"
+	"github.com/plexhttp/plex/internal/setting"
 	"github.com/plexhttp/plex/pool"
 )
 
@@ -68,9 +69,9 @@ const (
 	defaultExpectContinueTimeout = 1 * time.Second
 	defaultMaxIdleConnsPerHost   = 100
 	defaultIdleConnTimeout       = 90 * time.Second
-	defaultMaxResponseHeader     = 1 << 20
+	defaultMaxResponseHeader     = setting.MaxHeaderBytes
 	defaultPingTimeout           = 15 * time.Second
-	defaultUserAgent             = "plex/1"
+	defaultUserAgent             = setting.UserAgent
 	defaultRetryBase             = 50 * time.Millisecond
 	defaultRetryCap              = 2 * time.Second
 	defaultMaxRetries            = 5

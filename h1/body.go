@@ -20,7 +20,7 @@ var errBodyClosed = errors.New("h1: read on closed response body")
 // goroutine. mu guards reading, closed, done and err and is never held
 // across I/O or a call into the connection.
 type body struct {
-	c    *Conn // nil for a body built by ReadResponse
+	c    *Conn // nil for a body built by readResponse
 	br   *bufio.Reader
 	resp *http.Response // receives the trailers
 	kind bodyKind

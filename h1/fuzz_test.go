@@ -53,7 +53,7 @@ func FuzzReadResponse(f *testing.F) {
 		req, err := http.NewRequest(method, "http://h/", nil)
 		require.NoError(t, err)
 		ours, ourBody, ourErr := readFully(raw, func(br *bufio.Reader) (*http.Response, error) {
-			return ReadResponse(br, req, 1<<16)
+			return readResponse(br, req, 1<<16)
 		})
 		if ourErr != nil {
 			return

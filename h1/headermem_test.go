@@ -34,7 +34,7 @@ func allocatedBy(t testing.TB, resp []byte, limit int64) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	r, err := ReadResponse(br, nil, limit)
+	r, err := readResponse(br, nil, limit)
 	runtime.ReadMemStats(&after)
 	require.NoError(t, err)
 	require.NotEmpty(t, r.Header)
@@ -70,7 +70,7 @@ func BenchmarkParseLargeHeader(b *testing.B) {
 				for b.Loop() {
 					rd.Reset(resp)
 					br.Reset(rd)
-					if _, err := ReadResponse(br, nil, 11<<20); err != nil {
+					if _, err := readResponse(br, nil, 11<<20); err != nil {
 						b.Fatal(err)
 					}
 					var ms runtime.MemStats
@@ -87,14 +87,14 @@ func BenchmarkParseLargeHeader(b *testing.B) {
 func TestTrailerSectionIsBounded(t *testing.T) {
 	head := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"
 	ok := head + "X-Sum: " + strings.Repeat("s", maxTrailerBytes-100) + "\r\n\r\n"
-	r, err := ReadResponse(bufio.NewReader(strings.NewReader(ok)), nil, 0)
+	r, err := readResponse(bufio.NewReader(strings.NewReader(ok)), nil, 0)
 	require.NoError(t, err)
 	_, err = io.ReadAll(r.Body)
 	require.NoError(t, err)
 	require.Len(t, r.Trailer.Get("X-Sum"), maxTrailerBytes-100)
 
 	big := head + strings.Repeat("X-Pad: 0123456789\r\n", maxTrailerBytes/10) + "\r\n"
-	r, err = ReadResponse(bufio.NewReader(strings.NewReader(big)), nil, 0)
+	r, err = readResponse(bufio.NewReader(strings.NewReader(big)), nil, 0)
 	require.NoError(t, err)
 	_, err = io.ReadAll(r.Body)
 	require.ErrorContains(t, err, fmt.Sprintf("h1: response trailer section exceeds %d bytes", maxTrailerBytes))

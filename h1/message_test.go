@@ -13,9 +13,9 @@ func TestHeaderValuesOutliveTheNextResponse(t *testing.T) {
 	raw := "HTTP/1.1 200 OK\r\nX-Id: first\r\nContent-Length: 0\r\n\r\n" +
 		"HTTP/1.1 200 OK\r\nX-Id: second\r\nContent-Length: 0\r\n\r\n"
 	br := bufio.NewReader(strings.NewReader(raw))
-	first, err := ReadResponse(br, nil, 0)
+	first, err := readResponse(br, nil, 0)
 	require.NoError(t, err)
-	second, err := ReadResponse(br, nil, 0)
+	second, err := readResponse(br, nil, 0)
 	require.NoError(t, err)
 	require.Equal(t, "first", first.Header.Get("X-Id"))
 	require.Equal(t, "second", second.Header.Get("X-Id"))
@@ -30,7 +30,7 @@ func TestHeaderBeyondInlineCapacityIsComplete(t *testing.T) {
 		fmt.Fprintf(&b, "X-Field-%d: %d\r\n", i, i)
 	}
 	b.WriteString("Content-Length: 0\r\n\r\n")
-	resp, err := ReadResponse(bufio.NewReader(strings.NewReader(b.String())), nil, 0)
+	resp, err := readResponse(bufio.NewReader(strings.NewReader(b.String())), nil, 0)
 	require.NoError(t, err)
 	require.Equal(t, long, resp.Header.Get("X-Long"))
 	for i := range 3 * inlineFields {
@@ -41,7 +41,7 @@ func TestHeaderBeyondInlineCapacityIsComplete(t *testing.T) {
 
 func TestRepeatedFieldKeepsEveryValue(t *testing.T) {
 	raw := "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n"
-	resp, err := ReadResponse(bufio.NewReader(strings.NewReader(raw)), nil, 0)
+	resp, err := readResponse(bufio.NewReader(strings.NewReader(raw)), nil, 0)
 	require.NoError(t, err)
 	require.Equal(t, []string{"a=1", "b=2"}, resp.Header.Values("Set-Cookie"))
 }

@@ -15,7 +15,7 @@ import (
 func parse(t *testing.T, method, raw string, limit int64) (*http.Response, error) {
 	t.Helper()
 	req := newReq(t, method, "http://h/", nil)
-	return ReadResponse(bufio.NewReader(strings.NewReader(raw)), req, limit)
+	return readResponse(bufio.NewReader(strings.NewReader(raw)), req, limit)
 }
 
 func TestReadResponseParses(t *testing.T) {

@@ -18,13 +18,13 @@ var timeZero time.Time
 
 var protos = [2]string{"HTTP/1.0", "HTTP/1.1"}
 
-// ReadResponse parses one response (status line, header and body framing)
+// readResponse parses one response (status line, header and body framing)
 // from r for req, which may be nil (then a GET is assumed). A 1xx response
 // is returned as it is, without body. maxHeaderBytes bounds the status line,
 // header and trailer bytes; 0 or less means 1 MiB. The body reads from r,
 // reports a truncated body as an error wrapping io.ErrUnexpectedEOF, and
 // fills resp.Trailer at EOF.
-func ReadResponse(r *bufio.Reader, req *http.Request, maxHeaderBytes int64) (*http.Response, error) {
+func readResponse(r *bufio.Reader, req *http.Request, maxHeaderBytes int64) (*http.Response, error) {
 	if maxHeaderBytes <= 0 {
 		maxHeaderBytes = defaultMaxHeaderBytes
 	}
