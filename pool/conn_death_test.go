@@ -90,28 +90,3 @@ func TestConnDeadRightAfterDialFailsItsWaiters(t *testing.T) {
 		require.Equal(t, uint64(1), p.Stats().DialErrors)
 	})
 }
-
-// A dead conn whose last exchange ended without its hook firing must not
-// hold its place against MaxConnsPerHost: the next request reclaims it.
-func TestDeadConnWithMissedHookDoesNotStarveTheLimit(t *testing.T) {
-	for _, mux := range []bool{false, true} {
-		synctest.Test(t, func(t *testing.T) {
-			d, key := h1Dialer(), h1Key
-			if mux {
-				d, key = h2Dialer(4), h2Key
-			}
-			p := newTestPool(t, d, Config{MaxConnsPerHost: 1})
-			c, _ := get(t, p, key)
-			_, err := c.RoundTrip(nil)
-			require.NoError(t, err)
-			c.die(errGoAway)
-			c.finishQuietly()
-
-			fresh := startGet(p, key).mustConn(t)
-			require.NotSame(t, c, fresh)
-			require.True(t, c.closed())
-			require.Equal(t, 2, d.numCalls())
-			require.Equal(t, 1, p.Stats().Conns)
-		})
-	}
-}

@@ -88,15 +88,6 @@ func (c *fakeConn) finish() {
 	c.fire()
 }
 
-// finishQuietly ends one exchange without firing the hook, as a conn that
-// misses a state change would.
-func (c *fakeConn) finishQuietly() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.active--
-	c.settleLocked()
-}
-
 func (c *fakeConn) settleLocked() {
 	if c.reserved+c.active == 0 {
 		c.idleSince = time.Now()

@@ -1,7 +1,5 @@
 package pool
 
-import "slices"
-
 // pumpLocked serves the host's queue head first: while a conn has a free
 // slot, the head waiter gets it. Then it makes sure the waiters left over
 // have a dial to count on, as far as the limits allow. Every change to the
@@ -48,7 +46,7 @@ func (p *Pool) dialForWaitersLocked(h *host, a *after) {
 		var d *dial
 		if next < len(h.dials) {
 			d = h.dials[next]
-		} else if p.roomLocked(h, a) {
+		} else if h.underLimitLocked(p.cfg.MaxConnsPerHost) {
 			d = p.startDialLocked(h, w.ctx, a)
 		} else {
 			return
@@ -75,7 +73,7 @@ func (p *Pool) coalesceLocked(h *host, a *after) {
 	var d *dial
 	if len(h.dials) > 0 {
 		d = h.dials[0]
-	} else if p.roomLocked(h, a) {
+	} else if h.underLimitLocked(p.cfg.MaxConnsPerHost) {
 		d = p.startDialLocked(h, h.firstUndialedLocked().ctx, a)
 	} else {
 		return
@@ -87,21 +85,6 @@ func (p *Pool) coalesceLocked(h *host, a *after) {
 			h.waiters.attach(w, d)
 		}
 	}
-}
-
-// roomLocked reports whether h may have one more conn under
-// MaxConnsPerHost. At the limit it first looks at every conn again: a conn
-// is meant to fire its hook when it dies and when its last request ends,
-// but a dead conn whose last hook went missing would otherwise hold its
-// place against the limit for ever, and the waiters would starve.
-func (p *Pool) roomLocked(h *host, a *after) bool {
-	if h.underLimitLocked(p.cfg.MaxConnsPerHost) {
-		return true
-	}
-	for _, pc := range slices.Clone(h.conns) {
-		p.refreshLocked(pc, a)
-	}
-	return h.underLimitLocked(p.cfg.MaxConnsPerHost)
 }
 
 // connChanged is the hook a conn calls when a slot frees, its limit changes

@@ -97,7 +97,8 @@ func TestContextCancelAtEachStage(t *testing.T) {
 				e := newEnv(t, k, settings{}, holdHandler)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
-				err := interrupt(t, e, ctx, s, cancel)
+				var before int32
+				err := interrupt(t, e, ctx, s, func() { before = e.changes.Load(); cancel() })
 				require.ErrorIs(t, err, context.Canceled)
 				want := retry.MaybeProcessed
 				if s == beforeSend {
@@ -106,6 +107,11 @@ func TestContextCancelAtEachStage(t *testing.T) {
 				require.Equal(t, want, retry.ProgressOf(err), "%v", err)
 				var ne net.Error
 				require.False(t, errors.As(err, &ne) && ne.Timeout(), "a cancel is not a timeout: %v", err)
+				if s == readingBody {
+					// The slot frees when the application closes the body.
+					return
+				}
+				e.wantSlotFreed(before)
 			})
 		})
 	}
@@ -133,7 +139,8 @@ func TestConnCloseAtEachStage(t *testing.T) {
 		t.Run(s.String(), func(t *testing.T) {
 			forEachKind(t, func(t *testing.T, k kind) {
 				e := newEnv(t, k, settings{}, holdHandler)
-				err := interrupt(t, e, context.Background(), s, func() { e.conn.Close() })
+				var before int32
+				err := interrupt(t, e, context.Background(), s, func() { before = e.changes.Load(); e.conn.Close() })
 				require.NotErrorIs(t, err, io.EOF)
 				want := retry.MaybeProcessed
 				switch s {
@@ -144,6 +151,7 @@ func TestConnCloseAtEachStage(t *testing.T) {
 				}
 				require.Equal(t, want, retry.ProgressOf(err), "%v", err)
 				require.Error(t, e.conn.Err())
+				require.Greater(t, e.changes.Load(), before, "the pool must hear that the connection died")
 			})
 		})
 	}

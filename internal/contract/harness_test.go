@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -28,25 +30,25 @@ type settings struct {
 type kind struct {
 	name  string
 	proto string // the Response.Proto it must report
-	dial  func(t *testing.T, nc net.Conn, s settings) pool.Conn
+	dial  func(t *testing.T, nc net.Conn, s settings, onChange func()) pool.Conn
 }
 
 var kinds = []kind{
-	{"h1", "HTTP/1.1", func(t *testing.T, nc net.Conn, s settings) pool.Conn {
+	{"h1", "HTTP/1.1", func(t *testing.T, nc net.Conn, s settings, onChange func()) pool.Conn {
 		cfg := &h1.Config{
 			ResponseHeaderTimeout:  s.responseHeaderTimeout,
 			ExpectContinueTimeout:  s.expectContinueTimeout,
 			MaxResponseHeaderBytes: s.maxHeaderBytes,
 		}
 		require.NoError(t, cfg.Validate())
-		return h1.NewConn(nc, cfg, h1.ConnOptions{}, nil)
+		return h1.NewConn(nc, cfg, h1.ConnOptions{}, onChange)
 	}},
-	{"h2", "HTTP/2.0", func(t *testing.T, nc net.Conn, s settings) pool.Conn {
+	{"h2", "HTTP/2.0", func(t *testing.T, nc net.Conn, s settings, onChange func()) pool.Conn {
 		cc, err := h2.NewClientConn(nc, &h2.Config{
 			ResponseHeaderTimeout: s.responseHeaderTimeout,
 			ExpectContinueTimeout: s.expectContinueTimeout,
 			MaxHeaderListSize:     uint32(s.maxHeaderBytes),
-		}, nil, nil)
+		}, nil, onChange)
 		require.NoError(t, err)
 		return cc
 	}},
@@ -93,6 +95,9 @@ type env struct {
 	conn pool.Conn
 	ln   *listener
 	sc   net.Conn // the server's end of the connection
+	// changes counts the connection's state-change hook, which the pool
+	// relies on to learn that a slot freed or the connection died.
+	changes atomic.Int32
 }
 
 // newEnv starts the server and connects. The server and the connection
@@ -123,7 +128,7 @@ func newEnv(t *testing.T, k kind, s settings, h http.Handler) *env {
 	c, sc := memconn.Pipe()
 	ln.conns <- sc
 	e := &env{t: t, kind: k, ln: ln, sc: sc}
-	e.conn = k.dial(t, c, s)
+	e.conn = k.dial(t, c, s, func() { e.changes.Add(1) })
 	t.Cleanup(func() {
 		e.conn.Close()
 		srv.Close()
@@ -150,4 +155,14 @@ func forEachKind(t *testing.T, fn func(t *testing.T, k kind)) {
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) { synctestRun(t, func(t *testing.T) { fn(t, k) }) })
 	}
+}
+
+// wantSlotFreed checks that the connection holds no slot for a request that
+// ended and that it told the pool so after since: a slot freed without the
+// hook would count against the pool's limits for good.
+func (e *env) wantSlotFreed(since int32) {
+	e.t.Helper()
+	synctest.Wait()
+	require.Zero(e.t, e.conn.InFlight(), "%s: the ended request still holds a slot", e.kind.name)
+	require.Greater(e.t, e.changes.Load(), since, "%s: the slot freed without the state-change hook", e.kind.name)
 }
