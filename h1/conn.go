@@ -58,7 +58,7 @@ type Conn struct {
 	written atomic.Int64 // request bytes written in the current exchange
 
 	// writerGone is set once the connection stopped waiting for a body
-	// writer stuck in the request body's Read (see awaitWriter); never
+	// writer stuck in the request body's Read (see abandonWriter); never
 	// cleared, as the connection is closed by then.
 	writerGone atomic.Bool
 
@@ -214,15 +214,15 @@ func (c *Conn) IdleSince() time.Time {
 
 // Close closes the connection. An exchange under way fails. Close waits a
 // moment for the request body writer to end, but not for a request body
-// whose Read blocks and is not woken by its Close (see awaitWriter). Later
-// calls do nothing more.
+// whose Read blocks and is not woken by its Close (see abandonWriter).
+// Later calls do nothing more.
 func (c *Conn) Close() error {
 	c.closeNet(errClosed)
 	c.mu.Lock()
 	done := c.writeDone
 	c.mu.Unlock()
 	if done != nil {
-		c.awaitWriter(done)
+		c.abandonWriter(done)
 	}
 	c.onChange()
 	c.mu.Lock()
@@ -230,35 +230,46 @@ func (c *Conn) Close() error {
 	return c.closeErr
 }
 
-// awaitWriter waits for the body writer to close done: first for
-// writerGrace, then, after closing the connection and the request body
-// (which wakes a writer blocked on the network or in a body whose Close
-// interrupts its Read), for writerGrace more. A writer still running then
-// is inside the body's Read, which nothing can interrupt: it is abandoned,
-// and drops whatever that Read returns without touching the connection
-// (readBody). The goroutine lives until the Read returns, which is up to
-// the body's owner; everything else about the connection is done. The
-// result says whether the writer ended in the first grace period, before
-// the connection had to be closed.
+// awaitWriter gives the body writer writerGrace to close done. When it
+// does not, the connection (and the request body) is closed, which wakes a
+// writer blocked on the network or in a body whose Close interrupts its
+// Read, and abandonWriter takes over. The result says whether the writer
+// ended in time, before the connection had to be closed.
 func (c *Conn) awaitWriter(done chan struct{}) bool {
-	t := time.NewTimer(writerGrace)
+	if closedWithin(done, writerGrace) {
+		return true
+	}
+	c.closeNet(errWriterStuck)
+	c.abandonWriter(done)
+	return false
+}
+
+// abandonWriter gives the writer of a closed connection writerGrace to
+// close done. A writer still running then is inside the body's Read, which
+// nothing can interrupt: it is abandoned, and drops whatever that Read
+// returns without touching the connection (readBody). The goroutine lives
+// until the Read returns, which is up to the body's owner; everything else
+// about the connection is done.
+func (c *Conn) abandonWriter(done chan struct{}) {
+	if closedWithin(done, writerGrace) {
+		return
+	}
+	c.writerGone.Store(true)
+	if l := c.cfg.Logger; l != nil {
+		l.Debug("h1: abandoned request body writer blocked in Read", "remote", c.nc.RemoteAddr())
+	}
+}
+
+// closedWithin reports whether done closes within d.
+func closedWithin(done chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-done:
 		return true
 	case <-t.C:
+		return false
 	}
-	c.closeNet(errWriterStuck)
-	t.Reset(writerGrace)
-	select {
-	case <-done:
-	case <-t.C:
-		c.writerGone.Store(true)
-		if l := c.cfg.Logger; l != nil {
-			l.Debug("h1: abandoned request body writer blocked in Read", "remote", c.nc.RemoteAddr())
-		}
-	}
-	return false
 }
 
 // closeNet closes the net.Conn and the request body of the exchange under

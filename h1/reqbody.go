@@ -167,7 +167,7 @@ func (c *Conn) sendBody(req *http.Request, pl *plan, trace *httptrace.ClientTrac
 }
 
 // bodyWriter streams the body; it owns bw until it closes done, or until
-// the connection abandons it (see awaitWriter).
+// the connection abandons it (see abandonWriter).
 func (c *Conn) bodyWriter(req *http.Request, pl plan, trace *httptrace.ClientTrace, done chan struct{}) {
 	defer close(done)
 	var bodyErr error
