@@ -137,8 +137,8 @@ func validTrailer(h http.Header) error {
 	if err := validHeader(h, "trailer"); err != nil {
 		return err
 	}
-	if k := header.ForbiddenTrailerIn(h); k != "" {
-		return fmt.Errorf("h1: request trailer %q is not allowed in a trailer section (RFC 9110 section 6.5.1)", k)
+	if err := header.CheckTrailer(h); err != nil {
+		return fmt.Errorf("h1: %w", err)
 	}
 	return nil
 }

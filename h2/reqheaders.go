@@ -74,8 +74,8 @@ func checkTrailer(h http.Header) error {
 	if err := checkFields(h, "trailer"); err != nil {
 		return err
 	}
-	if k := header.ForbiddenTrailerIn(h); k != "" {
-		return fmt.Errorf("h2: request trailer %q is not allowed in a trailer section (RFC 9110 section 6.5.1)", k)
+	if err := header.CheckTrailer(h); err != nil {
+		return fmt.Errorf("h2: %w", err)
 	}
 	return nil
 }

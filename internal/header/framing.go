@@ -36,8 +36,11 @@ func ContentLength(vals []string) (n int64, ok bool, err error) {
 // DeclareTrailers moves a response's Trailer field into resp.Trailer as keys
 // with nil values, to be filled once the body reaches EOF, as net/http does
 // on HTTP/1.1; both protocols do this, so resp.Header never holds
-// "Trailer". A declared name that may not be a trailer (framing fields) is
-// an error. canon turns a name into its http.Header key.
+// "Trailer". A declared name that would change the message's framing is
+// an error; the wider request rule (CheckTrailer) is not applied to what a
+// server declares, as net/http does not either, so that a server declaring
+// more than it may send still works. canon turns a name into its
+// http.Header key.
 func DeclareTrailers(resp *http.Response, canon func(string) string) error {
 	vals, ok := resp.Header["Trailer"]
 	if !ok {

@@ -1,6 +1,7 @@
 package header
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 )
@@ -51,4 +52,14 @@ func ForbiddenTrailerIn(tr http.Header) string {
 	}
 	sort.Strings(bad)
 	return bad[0]
+}
+
+// CheckTrailer is the request rule both protocols apply before sending
+// trailers: an error naming the first field of tr that may not be sent in
+// a trailer section, or nil.
+func CheckTrailer(tr http.Header) error {
+	if k := ForbiddenTrailerIn(tr); k != "" {
+		return fmt.Errorf("request trailer %q is not allowed in a trailer section (RFC 9110 section 6.5.1)", k)
+	}
+	return nil
 }
