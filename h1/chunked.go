@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/plexhttp/plex/internal/setting"
 )
 
 // chunkedReader decodes the chunked transfer coding (RFC 9112 section 7.1)
@@ -147,11 +149,9 @@ func (cr *chunkedReader) readSize() (int64, error) {
 // maxChunkOverhead bounds the unpaid framing bytes of a chunked body.
 const maxChunkOverhead = 16 << 10
 
-// maxTrailerBytes bounds the trailer section of a chunked response, within
-// what is left of the header limit. net/http accepts a trailer only if it
-// fits its 4 KiB read buffer; trailers carry checksums and status fields,
-// and twice that is plenty.
-const maxTrailerBytes = 8 << 10
+// maxTrailerBytes bounds the trailer section of a chunked response, by the
+// rule both protocols share.
+const maxTrailerBytes = setting.MaxTrailerBytes
 
 func (cr *chunkedReader) readTrailer() error {
 	cr.p.release()

@@ -283,12 +283,21 @@ func (cc *ClientConn) onTrailers(cs *stream, b *headerBlock) {
 	var a actions
 	cc.mu.Lock()
 	if !cs.closed && cs.readErr == nil {
-		// Kept aside until the body's reader reaches EOF: resp.Trailer
-		// belongs to the application, which may look at it meanwhile.
-		cs.trailers = make(http.Header, len(b.fields))
+		size := 0
 		for _, f := range b.fields {
-			k := canonHeader(f.Name)
-			cs.trailers[k] = append(cs.trailers[k], f.Value)
+			size += len(f.Name) + len(f.Value) + 4 // as HTTP/1.1 would send it
+		}
+		if size > setting.MaxTrailerBytes {
+			// The body's bytes still come first, as on HTTP/1.1.
+			cs.readErr = fmt.Errorf("h2: response trailer section exceeds %d bytes", setting.MaxTrailerBytes)
+		} else {
+			// Kept aside until the body's reader reaches EOF: resp.Trailer
+			// belongs to the application, which may look at it meanwhile.
+			cs.trailers = make(http.Header, len(b.fields))
+			for _, f := range b.fields {
+				k := canonHeader(f.Name)
+				cs.trailers[k] = append(cs.trailers[k], f.Value)
+			}
 		}
 		cc.endRecvLocked(cs, &a)
 	}

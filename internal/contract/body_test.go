@@ -3,6 +3,7 @@ package contract
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -150,6 +151,34 @@ func TestInformationalResponses(t *testing.T) {
 				require.Equal(t, http.StatusOK, resp.StatusCode)
 				require.Len(t, got, n)
 				require.Equal(t, http.StatusEarlyHints, got[0])
+			})
+		})
+	}
+}
+
+// A trailer section is bounded by one limit on both protocols: the body's
+// bytes arrive whole, and then the read fails, never a clean EOF.
+func TestTrailerSectionLimit(t *testing.T) {
+	for _, size := range []int{4 << 10, 16 << 10} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			forEachKind(t, func(t *testing.T, k kind) {
+				e := newEnv(t, k, settings{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Trailer", "X-Big")
+					io.WriteString(w, "body")
+					w.(http.Flusher).Flush()
+					w.Header().Set("X-Big", strings.Repeat("v", size))
+				}))
+				resp, err := e.roundTrip(e.get(context.Background(), "/"))
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				got, err := io.ReadAll(resp.Body)
+				require.Equal(t, "body", string(got))
+				if size > 8<<10 {
+					require.ErrorContains(t, err, "response trailer section exceeds 8192 bytes")
+					return
+				}
+				require.NoError(t, err)
+				require.Len(t, resp.Trailer.Get("X-Big"), size)
 			})
 		})
 	}

@@ -22,6 +22,12 @@ const (
 	// Max1xx is how many informational (1xx) responses may precede the
 	// final one; net/http allows as many on HTTP/1.1.
 	Max1xx = 5
+	// MaxTrailerBytes bounds a response's trailer section, counted as
+	// HTTP/1.1 sends it (each field's name, ": ", value and CRLF), within
+	// what the header limit leaves. net/http's HTTP/1.1 client accepts a
+	// trailer only if it fits its 4 KiB read buffer; trailers carry
+	// checksums and status fields, and twice that is plenty.
+	MaxTrailerBytes = 8 << 10
 )
 
 // Errors gathers invalid values, so a Config's Validate reports all of them
