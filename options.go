@@ -187,8 +187,8 @@ func WithIdleConnTimeout(d time.Duration) Option {
 
 // WithMaxResponseHeaderBytes limits the size of a response's header: the
 // bytes of an HTTP/1.1 header section (1xx responses included), or the
-// HTTP/2 header list size we announce and enforce. HTTP/1.1 trailers are
-// bounded separately, to 8 KiB. n may be 0 to 2^32-1; zero means the
+// HTTP/2 header list size we announce and enforce. Trailers are bounded
+// separately, to 8 KiB, on both protocols. n may be 0 to 2^32-1; zero means the
 // default, 1 MiB. It cannot be switched off.
 func WithMaxResponseHeaderBytes(n int64) Option {
 	return func(c *config) { c.maxResponseHeader = n }
