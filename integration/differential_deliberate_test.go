@@ -1,0 +1,68 @@
+package integration
+
+import (
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
+)
+
+// Where plex differs from net/http on purpose. Each check shows net/http's
+// behaviour beside plex's documented one.
+func diffDeliberateScenarios() []diffScenario {
+	return []diffScenario{
+		{
+			name: "stream refused every time", protos: h2Protos, timeout: 3 * time.Second,
+			setup: func(t *testing.T, p diffProto) diffTarget {
+				return scriptedTarget(t, p, h2Script(resetWith(http2.ErrCodeRefusedStream), 0), "h2")
+			},
+			deliberate: "net/http resends a refused request up to 6 times over about a minute " +
+				"(1s, 2s, 4s... waits); plex resends at most WithMaxRetries (5) times with a short " +
+				"backoff and then returns the reset, which was not processed",
+			check: func(t *testing.T, _ diffProto, netObs, plexObs observation) {
+				require.True(t, netObs.Err.DeadlineExceeded, "net/http is still resending at the deadline: %s", netObs.ErrText)
+				require.Equal(t, "REFUSED_STREAM", plexObs.Err.StreamCode, plexObs.ErrText)
+				require.True(t, plexObs.Err.PeerResetText, "the text must end as net/http's: %s", plexObs.ErrText)
+				require.True(t, plexObs.Err.URLError)
+				require.False(t, plexObs.Err.DeadlineExceeded, plexObs.ErrText)
+				require.False(t, plexObs.MaybeProcessed, "a refused stream was not processed: %s", plexObs.ErrText)
+			},
+		},
+		{
+			name: "stalled HTTP/1.1 upload under a write timeout", protos: []diffProto{dH1, dH1C},
+			method: http.MethodPost, body: func() io.Reader { return infiniteBody{} },
+			cfg:     diffConfig{writeByteTimeout: 200 * time.Millisecond},
+			timeout: 3 * time.Second,
+			setup:   stalledUploadTarget,
+			deliberate: "net/http has no write timeout for HTTP/1.1 and waits for the request's " +
+				"deadline; plex's WithWriteByteTimeout bounds HTTP/1.1 writes too",
+			check: func(t *testing.T, _ diffProto, netObs, plexObs observation) {
+				require.True(t, netObs.Err.DeadlineExceeded, netObs.ErrText)
+				require.True(t, netObs.Err.Timeout)
+				require.True(t, plexObs.Err.URLError, plexObs.ErrText)
+				require.True(t, plexObs.Err.Timeout, "a stalled write is a timeout: %s", plexObs.ErrText)
+				require.True(t, plexObs.Err.TopTimeout, "url.Error.Timeout() must say so: %s", plexObs.ErrText)
+				require.False(t, plexObs.Err.DeadlineExceeded, "plex's bound, not the deadline, ended it: %s", plexObs.ErrText)
+				require.True(t, plexObs.MaybeProcessed, "the head was sent: %s", plexObs.ErrText)
+			},
+		},
+		{
+			name: "Do after Close", protos: []diffProto{dH2, dH1C},
+			setup:  goHandler(okHandler),
+			before: func(s *diffSide) { s.close() },
+			deliberate: "net/http's Transport has no Close (CloseIdleConnections leaves it usable); " +
+				"after plex's Close, Do fails as http.Client.Do fails for any transport error: a " +
+				"*url.Error that wraps ErrClientClosed",
+			check: func(t *testing.T, _ diffProto, netObs, plexObs observation) {
+				require.Equal(t, http.StatusOK, netObs.Status, netObs.ErrText)
+				require.True(t, plexObs.Err.URLError, "Do must return a *url.Error: %s", plexObs.ErrText)
+				require.Equal(t, "Get", plexObs.Err.URLOp)
+				require.True(t, plexObs.ClientClosed, plexObs.ErrText)
+				require.False(t, plexObs.MaybeProcessed, plexObs.ErrText)
+			},
+		},
+	}
+}
