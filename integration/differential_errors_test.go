@@ -50,13 +50,19 @@ func diffErrorScenarios() []diffScenario {
 		},
 		{
 			name: "response header timeout", protos: allProtos,
-			cfg: diffConfig{responseHeaderTimeout: 100 * time.Millisecond},
-			setup: goHandler(func(w http.ResponseWriter, r *http.Request) {
-				select {
-				case <-r.Context().Done():
-				case <-time.After(10 * time.Second):
-				}
-			}),
+			cfg:   diffConfig{responseHeaderTimeout: 100 * time.Millisecond},
+			setup: goHandler(blockHandler),
+		},
+		{
+			// http.Client.Timeout: "Client.Timeout exceeded while awaiting
+			// headers", a timeout that is the client's deadline.
+			name: "client timeout", protos: allProtos,
+			cfg:   diffConfig{timeout: 100 * time.Millisecond},
+			setup: goHandler(blockHandler),
+		},
+		{
+			name: "request context deadline", protos: allProtos, timeout: 100 * time.Millisecond,
+			setup: goHandler(blockHandler),
 		},
 		{
 			name: "request body read error", protos: allProtos, method: http.MethodPost,
@@ -73,6 +79,14 @@ func diffErrorScenarios() []diffScenario {
 				return scriptedTarget(t, p, h1ReadThen(func(c net.Conn, _ <-chan struct{}) error { return halfCloseAndDrain(c) }), "http/1.1")
 			},
 		},
+	}
+}
+
+// blockHandler answers nothing until the client goes away.
+func blockHandler(_ http.ResponseWriter, r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
 	}
 }
 
