@@ -11,6 +11,11 @@
 // Protocol selection: https origins offer ALPN "h2" and "http/1.1" and take
 // the server's choice; http origins speak HTTP/1.1, or HTTP/2 with prior
 // knowledge when UnencryptedHTTP2 is among WithProtocols.
+//
+// Proxies: like http.DefaultTransport, a Client uses the proxies that
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY name, read when New runs; pass
+// WithProxy(nil) for none, or WithProxy to choose per request (http, https,
+// socks5 and socks5h proxy URLs).
 package plex
 
 import (
