@@ -167,4 +167,3 @@ func TestProxiesFromEnvironment(t *testing.T) {
 	require.Len(t, s.Requests(), 1)
 	require.EqualValues(t, 1, fwd.forwarded.Load())
 }
-
