@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -242,4 +243,48 @@ func TestCloneConcurrentWithUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// writeCounter counts the writes that reach the network.
+type writeCounter struct {
+	net.Conn
+	writes *atomic.Int32
+}
+
+func (w writeCounter) Write(p []byte) (int, error) {
+	w.writes.Add(1)
+	return w.Conn.Write(p)
+}
+
+// A larger HTTP/1.1 write buffer sends a large header section in fewer
+// writes, as http.Transport.WriteBufferSize does.
+func TestWriteBufferSizeTakesEffect(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(protoHandler))
+	defer srv.Close()
+	writes := func(opts ...Option) int32 {
+		var n atomic.Int32
+		var nd net.Dialer
+		dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := nd.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return writeCounter{c, &n}, nil
+		}
+		c, err := New(append(opts, WithDialContext(dial))...)
+		require.NoError(t, err)
+		defer c.Close()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+		require.NoError(t, err)
+		for i := range 32 {
+			req.Header.Set("X-Filler-"+string(rune('a'+i%26))+string(rune('a'+i/26)), strings.Repeat("v", 1000))
+		}
+		resp, err := c.RoundTrip(req)
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return n.Load()
+	}
+	require.GreaterOrEqual(t, writes(), int32(8), "32 KiB of header through the default 4 KiB buffer")
+	require.Equal(t, int32(1), writes(WithWriteBufferSize(64<<10)))
 }
