@@ -35,6 +35,8 @@ type diffConfig struct {
 	// writeByteTimeout bounds a write that makes no progress: net/http has
 	// it for HTTP/2 only (HTTP2Config.WriteByteTimeout).
 	writeByteTimeout time.Duration
+	// bodyReadTimeout is plex's alone: net/http has no such bound.
+	bodyReadTimeout time.Duration
 	// Do-level settings, given to http.Client and to plex's options.
 	jar           func() http.CookieJar
 	checkRedirect func(*http.Request, []*http.Request) error
@@ -125,6 +127,9 @@ func plexSide(t *testing.T, p diffProto, tlsCfg *tls.Config, cfg diffConfig) *di
 	}
 	if cfg.writeByteTimeout > 0 {
 		opts = append(opts, plex.WithWriteByteTimeout(cfg.writeByteTimeout))
+	}
+	if cfg.bodyReadTimeout > 0 {
+		opts = append(opts, plex.WithBodyReadTimeout(cfg.bodyReadTimeout))
 	}
 	if cfg.jar != nil {
 		opts = append(opts, plex.WithJar(cfg.jar()))

@@ -50,6 +50,30 @@ func diffDeliberateScenarios() []diffScenario {
 			},
 		},
 		{
+			name: "body stalls under a body read timeout", protos: allProtos,
+			cfg:     diffConfig{bodyReadTimeout: 200 * time.Millisecond},
+			timeout: 2 * time.Second,
+			setup: goHandler(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, "partial")
+				http.NewResponseController(w).Flush()
+				blockHandler(w, r)
+			}),
+			deliberate: "net/http has no bound on a response body that stops arriving and waits " +
+				"for the request's deadline; plex's WithBodyReadTimeout (OkHttp's read timeout) " +
+				"fails the Read with a timeout",
+			check: func(t *testing.T, _ diffProto, netObs, plexObs observation) {
+				require.True(t, netObs.BodyErr)
+				require.True(t, netObs.Err.DeadlineExceeded, netObs.ErrText)
+				require.Equal(t, netObs.Status, plexObs.Status)
+				require.Equal(t, "partial", plexObs.Body)
+				require.True(t, plexObs.BodyErr, "the Read fails, not the request: %s", plexObs.ErrText)
+				require.True(t, plexObs.Err.Timeout, plexObs.ErrText)
+				require.True(t, plexObs.Err.TopTimeout, plexObs.ErrText)
+				require.False(t, plexObs.Err.DeadlineExceeded, plexObs.ErrText)
+				require.Contains(t, plexObs.ErrText, "body read timeout")
+			},
+		},
+		{
 			name: "Do after Close", protos: []diffProto{dH2, dH1C},
 			setup:  goHandler(okHandler),
 			before: func(s *diffSide) { s.close() },
