@@ -207,7 +207,11 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 		info.WasIdle = true
 		info.IdleSince = pc.idleAt
 		p.unmarkIdleLocked(pc)
+	} else if !pc.quietSince.IsZero() && pc.used {
+		info.WasIdle = true
+		info.IdleSince = pc.quietSince
 	}
+	pc.quietSince = time.Time{}
 	pc.used = true
 	if info.Reused {
 		p.counts.reuses++
