@@ -86,7 +86,8 @@ var parityModes = []parityMode{
 type parityStep struct {
 	name, method, path, body string
 	header                   http.Header
-	h1Only                   bool // the step is about HTTP/1.1 connection handling
+	trailer                  http.Header // sent after a body of unknown length
+	h1Only                   bool        // the step is about HTTP/1.1 connection handling
 }
 
 var paritySteps = []parityStep{
@@ -101,6 +102,8 @@ var paritySteps = []parityStep{
 	{name: "multi-valued header", method: http.MethodGet, path: "/get",
 		header: http.Header{"X-Multi": {"a", "b"}, "Cookie": {"a=1; b=2"}}},
 	{name: "gzip answer", method: http.MethodGet, path: "/gzip"},
+	{name: "upload with trailer", method: http.MethodPost, path: "/post", body: "streamed",
+		trailer: http.Header{"X-Sum": {"abc"}}},
 	{name: "Connection: close answer", method: http.MethodGet, path: "/close", h1Only: true},
 	{name: "GET after the server closed", method: http.MethodGet, path: "/get", h1Only: true},
 }
@@ -206,6 +209,11 @@ func runParity(t *testing.T, ps *parityServer, m parityMode, rt http.RoundTrippe
 		require.NoError(t, err)
 		for k, vv := range st.header {
 			req.Header[k] = vv
+		}
+		if st.trailer != nil {
+			req.Body = io.NopCloser(req.Body) // length unknown: chunked on HTTP/1.1
+			req.ContentLength = -1
+			req.Trailer = st.trailer
 		}
 		resp, err := rt.RoundTrip(req)
 		require.NoError(t, err, st.name)
