@@ -65,24 +65,27 @@ type Conn struct {
 	writerGone atomic.Bool
 
 	mu             sync.Mutex
-	err            error                  // guarded by mu; non-nil once no new request may start
-	netClosed      bool                   // guarded by mu; nc.Close was called
-	closeErr       error                  // guarded by mu; result of nc.Close
-	reserved       bool                   // guarded by mu; the slot is taken (Reserve until the exchange ends)
-	active         bool                   // guarded by mu; RoundTrip used the slot and the exchange is not over
-	used           bool                   // guarded by mu; an exchange completed and the conn was kept
-	idleSince      time.Time              // guarded by mu
-	reqBody        io.Closer              // guarded by mu; request body not yet closed
-	ctx            context.Context        // guarded by mu; of the exchange under way
-	trace          *httptrace.ClientTrace // guarded by mu; of the exchange under way, for PutIdleConn
-	ctxErr         error                  // guarded by mu; the context error that aborted the exchange
-	stopCtx        func() bool            // guarded by mu; unregisters the AfterFunc
-	keepAlive      bool                   // guarded by mu; neither side asked to close
-	awaitingHeader bool                   // guarded by mu; the final response header is not read yet
-	headerTimer    bool                   // guarded by mu; a read deadline for the header is armed
-	writeDone      chan struct{}          // guarded by mu; closed when the body writer ends
-	writeErr       error                  // guarded by mu; the body writer's network error
-	bodyErr        error                  // guarded by mu; the request body's Read or length failed
+	err            error           // guarded by mu; non-nil once no new request may start
+	netClosed      bool            // guarded by mu; nc.Close was called
+	closeErr       error           // guarded by mu; result of nc.Close
+	reserved       bool            // guarded by mu; the slot is taken (Reserve until the exchange ends)
+	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
+	used           bool            // guarded by mu; an exchange completed and the conn was kept
+	idleSince      time.Time       // guarded by mu
+	reqBody        io.Closer       // guarded by mu; request body not yet closed
+	ctx            context.Context // guarded by mu; of the exchange under way
+	ctxErr         error           // guarded by mu; the context error that aborted the exchange
+	stopCtx        func() bool     // guarded by mu; unregisters the AfterFunc
+	keepAlive      bool            // guarded by mu; neither side asked to close
+	awaitingHeader bool            // guarded by mu; the final response header is not read yet
+	headerTimer    bool            // guarded by mu; a read deadline for the header is armed
+	writeDone      chan struct{}   // guarded by mu; closed when the body writer ends
+	writeErr       error           // guarded by mu; the body writer's network error
+	bodyErr        error           // guarded by mu; the request body's Read or length failed
+
+	// trace holds the httptrace hooks of the exchange under way, for
+	// PutIdleConn when it ends; guarded by mu.
+	trace *httptrace.ClientTrace
 }
 
 // countingWriter counts request bytes on their way to the net.Conn, so an
