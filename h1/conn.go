@@ -80,6 +80,7 @@ type Conn struct {
 	writeDone      chan struct{}   // guarded by mu; closed when the body writer ends
 	writeErr       error           // guarded by mu; the body writer's network error
 	bodyErr        error           // guarded by mu; the request body's Read or length failed
+	detached       bool            // guarded by mu; switched protocols: the 101 response's holder owns the conn
 }
 
 // countingWriter counts request bytes on their way to the net.Conn, so an
