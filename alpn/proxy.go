@@ -30,7 +30,7 @@ func (d *Dialer) dialViaProxy(ctx context.Context, t Target, host string, offere
 		return nil, err
 	}
 	if t.Proxy.Scheme == "https" {
-		cfg := d.tlsConfig(proxyHTTPSProtocols)
+		cfg := d.tlsConfig(http1Protocols)
 		cfg.ServerName = proxyHost
 		tc, _, err := d.handshake(ctx, conn, cfg, "tls handshake with proxy", proxyAddr)
 		if err != nil {
@@ -39,7 +39,7 @@ func (d *Dialer) dialViaProxy(ctx context.Context, t Target, host string, offere
 		conn = tc
 	}
 
-	if t.Scheme == "http" && !d.H2C {
+	if t.Scheme == "http" && !d.h2c(t) {
 		c := &Conn{Conn: conn, Protocol: ProtoHTTP1, ForwardProxy: true}
 		if auth != "" {
 			c.ProxyHeader = http.Header{"Proxy-Authorization": {auth}}
