@@ -100,6 +100,11 @@ func New(opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	return newClient(cfg), nil
+}
+
+// newClient builds a Client from a valid configuration.
+func newClient(cfg config) *Client {
 	c := &Client{cfg: cfg}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	c.dialer = cfg.dialer()
@@ -113,7 +118,7 @@ func New(opts ...Option) (*Client, error) {
 		Jar:           cfg.jar,
 		Timeout:       cfg.timeout,
 	}
-	return c, nil
+	return c
 }
 
 // Do sends req and follows redirects with the configured policy, using the

@@ -59,6 +59,17 @@ type config struct {
 	retryBase             time.Duration
 	retryCap              time.Duration
 	maxRetries            int
+
+	// Transport options (options_transport.go). Clone copies config by
+	// value: a field that holds a slice or map must be copied there too.
+	disableKeepAlives     bool
+	dialTLSContext        func(ctx context.Context, network, addr string) (net.Conn, error)
+	dialTLSContextSet     bool
+	bodyReadTimeout       time.Duration
+	readBufferSize        int
+	writeBufferSize       int
+	maxDecoderHeaderTable uint32
+	maxEncoderHeaderTable uint32
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -291,9 +302,11 @@ func WithUserAgent(ua string) Option {
 // WithWriteByteTimeout fails a request, and closes its connection, when a
 // write to the connection makes no progress for d: the peer stopped
 // reading. It bounds requests that have no deadline of their own, on both
-// protocols. Zero means the default, 30s; a negative d switches the bound
-// off. The write deadline is moved only now and then, not before every
-// write, so a stalled write fails after between d and 1.25*d.
+// protocols. Zero means the default, 30s. To switch the bound off, pass
+// NoWriteByteTimeout (any negative d does the same): a stalled write then
+// waits until the request's context ends. The write deadline is moved only
+// now and then, not before every write, so a stalled write fails after
+// between d and 1.25*d.
 func WithWriteByteTimeout(d time.Duration) Option {
 	return func(c *config) { c.writeByteTimeout = d }
 }
@@ -368,6 +381,9 @@ func (c *config) validate() error {
 	if c.dialContextSet && c.dialContext == nil {
 		bad("nil dial function")
 	}
+	if c.dialTLSContextSet && c.dialTLSContext == nil {
+		bad("nil TLS dial function")
+	}
 	if len(c.protocols) == 0 {
 		bad("empty protocol set")
 	}
@@ -441,6 +457,7 @@ func (c *config) dialer() *alpn.Dialer {
 		TLSHandshakeTimeout: c.tlsHandshakeTimeout,
 		TLSConfig:           c.tlsConfig,
 		H2C:                 c.h2cOnly(),
+		DialTLSContext:      c.dialTLSContext,
 	}
 	if c.has(HTTP2) {
 		d.HTTPSProtocols = append(d.HTTPSProtocols, alpn.ProtoH2)
@@ -460,6 +477,10 @@ func (c *config) h1Config() *h1.Config {
 		UserAgent:              c.userAgent,
 		WriteByteTimeout:       c.writeByteTimeout,
 		Logger:                 c.logger,
+		ReadBufferSize:         c.readBufferSize,
+		WriteBufferSize:        c.writeBufferSize,
+		DisableKeepAlives:      c.disableKeepAlives,
+		BodyReadTimeout:        c.bodyReadTimeout,
 	}
 }
 
@@ -478,6 +499,11 @@ func (c *config) h2Config() *h2.Config {
 		FrameTrace:              c.frameTrace,
 		WriteByteTimeout:        c.writeByteTimeout,
 		Logger:                  c.logger,
+
+		DisableKeepAlives:         c.disableKeepAlives,
+		BodyReadTimeout:           c.bodyReadTimeout,
+		MaxDecoderHeaderTableSize: c.maxDecoderHeaderTable,
+		MaxEncoderHeaderTableSize: c.maxEncoderHeaderTable,
 	}
 }
 

@@ -30,10 +30,13 @@ const (
 // defaultHTTPSProtocols is offered when Dialer.HTTPSProtocols is empty.
 var defaultHTTPSProtocols = []string{ProtoH2, ProtoHTTP1}
 
-// http1Protocols is what an https proxy is offered, since the CONNECT
-// exchange and forward-proxy requests are HTTP/1.1, and what an origin is
-// offered for a Target with HTTP1Only.
-var http1Protocols = []string{ProtoHTTP1}
+// proxyHTTPSProtocols is what an https proxy is offered: the CONNECT exchange
+// and forward-proxy requests are HTTP/1.1.
+var proxyHTTPSProtocols = []string{ProtoHTTP1}
+
+// http1OnlyProtocols is what an origin is offered for a Target with
+// HTTP1Only.
+var http1OnlyProtocols = []string{ProtoHTTP1}
 
 // defaultNetDialer is used when Dialer.DialContext is nil. Its dial timeout
 // comes from the context deadline Dial sets, so it needs no Timeout itself.
@@ -49,6 +52,17 @@ type Dialer struct {
 	// the DialTimeout deadline and the request's values (so a net.Dialer
 	// fires the httptrace DNS and Connect hooks itself).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DialTLSContext, when set, makes the TLS connections to the first
+	// hop in place of DialContext and the Dialer's own handshake: to an
+	// https origin reached directly, and to an https proxy. It returns a
+	// connection ready to speak TLS (a *tls.Conn whose handshake is not
+	// done yet has it done by the Dialer). The protocol comes from the
+	// connection's ALPN result when it has a ConnectionState method, as
+	// *tls.Conn does, else it is HTTP/1.1; TLSConfig and ServerName do not
+	// apply to it. An origin reached through a tunnel gets the Dialer's own
+	// TLS, as in net/http. The context is bounded by DialTimeout plus
+	// TLSHandshakeTimeout.
+	DialTLSContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// DialTimeout bounds the TCP dial, and separately the proxy CONNECT
 	// exchange. Zero (or negative) means DefaultDialTimeout.
 	DialTimeout time.Duration
@@ -131,7 +145,7 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
 	}
 	offered := d.httpsProtocols()
 	if t.HTTP1Only {
-		offered = http1Protocols
+		offered = http1OnlyProtocols
 	}
 	if t.Scheme == "https" {
 		if err := checkOffered(offered); err != nil {
@@ -140,6 +154,9 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
 	}
 	if t.Proxy != nil {
 		return d.dialViaProxy(ctx, t, host, offered)
+	}
+	if t.Scheme == "https" && d.DialTLSContext != nil {
+		return d.dialTLSOrigin(ctx, t, offered)
 	}
 	raw, err := d.dialTCP(ctx, t.Addr)
 	if err != nil {

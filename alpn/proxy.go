@@ -25,18 +25,9 @@ func (d *Dialer) dialViaProxy(ctx context.Context, t Target, host string, offere
 	}
 	auth := proxyAuthorization(t.Proxy)
 
-	conn, err := d.dialTCP(ctx, proxyAddr)
+	conn, err := d.dialProxyHop(ctx, t.Proxy.Scheme, proxyAddr, proxyHost)
 	if err != nil {
 		return nil, err
-	}
-	if t.Proxy.Scheme == "https" {
-		cfg := d.tlsConfig(http1Protocols)
-		cfg.ServerName = proxyHost
-		tc, _, err := d.handshake(ctx, conn, cfg, "tls handshake with proxy", proxyAddr)
-		if err != nil {
-			return nil, err
-		}
-		conn = tc
 	}
 
 	if t.Scheme == "http" && !d.h2c(t) {

@@ -221,6 +221,11 @@ func (c *Conn) failure(ex *exchange, err error) error {
 		}
 		return retry.Mark(fmt.Errorf("h1: writing request: %w", err), retry.Unprocessed)
 	case !ex.gotByte:
+		if writeErr != nil && isStall(writeErr) {
+			// The body writer gave up on a peer that stopped reading and
+			// closed the connection: that, not the read it broke, is why.
+			err = writeErr
+		}
 		return retry.Mark(fmt.Errorf("h1: connection closed before response (wrote %d bytes): %w", written, err), retry.NoResponse)
 	}
 	var pe *parseError
