@@ -20,6 +20,11 @@
 // HTTP/1.1 connection of its own; after 101 Switching Protocols its
 // response body is the connection, an io.ReadWriteCloser that belongs to
 // the caller: Close and CloseIdleConnections leave it open.
+//
+// Proxies: like http.DefaultTransport, a Client uses the proxies that
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY name, read when New runs; pass
+// WithProxy(nil) for none, or WithProxy to choose per request (http, https,
+// socks5 and socks5h proxy URLs).
 package plex
 
 import (

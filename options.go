@@ -9,7 +9,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -48,7 +47,7 @@ type config struct {
 	maxReadFrameSize      uint32
 	readIdleTimeout       time.Duration
 	pingTimeout           time.Duration
-	proxy                 func(*http.Request) (*url.URL, error)
+	proxyConfig           // options_proxy.go
 	checkRedirect         func(req *http.Request, via []*http.Request) error
 	jar                   http.CookieJar
 	logger                *slog.Logger
@@ -94,6 +93,7 @@ const (
 
 func defaultConfig() config {
 	return config{
+		proxyConfig:           proxyConfig{proxy: proxyFromEnvironment()},
 		protocols:             []Protocol{HTTP1, HTTP2},
 		dialTimeout:           defaultDialTimeout,
 		tlsHandshakeTimeout:   defaultTLSHandshakeTimeout,
@@ -258,15 +258,6 @@ func WithReadIdleTimeout(d time.Duration) Option {
 // invalid. The health check itself is switched on by WithReadIdleTimeout.
 func WithPingTimeout(d time.Duration) Option {
 	return func(c *config) { c.pingTimeout = d }
-}
-
-// WithProxy chooses a proxy per request; a nil URL means a direct
-// connection. http:// and https:// proxies are supported: http:// origins
-// are forwarded, https:// origins tunnelled with CONNECT. To honour the
-// HTTP_PROXY, HTTPS_PROXY and NO_PROXY environment variables, pass
-// http.ProxyFromEnvironment. The default is no proxy.
-func WithProxy(proxy func(*http.Request) (*url.URL, error)) Option {
-	return func(c *config) { c.proxy = proxy }
 }
 
 // WithCheckRedirect sets Do's redirect policy, with http.Client.CheckRedirect
@@ -459,6 +450,7 @@ func (c *config) dialer() *alpn.Dialer {
 		H2C:                 c.h2cOnly(),
 		DialTLSContext:      c.dialTLSContext,
 	}
+	c.proxyConfig.setDialer(d)
 	if c.has(HTTP2) {
 		d.HTTPSProtocols = append(d.HTTPSProtocols, alpn.ProtoH2)
 	}

@@ -81,6 +81,29 @@ type Dialer struct {
 	// (Conn.Protocol ProtoH2C) instead of HTTP/1.1, except for targets with
 	// HTTP1Only.
 	H2C bool
+
+	// ProxyConnectHeader is added to every CONNECT request sent to an HTTP
+	// or HTTPS proxy (as net/http's Transport.ProxyConnectHeader). Nil
+	// sends no extra field. It is not sent with requests forwarded to a
+	// proxy (plain HTTP/1.1 origins), nor to SOCKS5 proxies. Host,
+	// Content-Length, Transfer-Encoding and Trailer are never taken from
+	// it; Proxy-Authorization is replaced by the proxy URL's credentials
+	// when the URL has any. Validate refuses invalid names and values.
+	ProxyConnectHeader http.Header
+	// GetProxyConnectHeader, when set, is asked for the header of each
+	// CONNECT request instead of ProxyConnectHeader, before the proxy is
+	// dialed: target is the origin's host:port. A nil header sends no extra
+	// field. An error fails the dial with that error wrapped, and nothing
+	// reaches the proxy. This is how credentials that depend on the
+	// proxy's challenge (Digest, Negotiate) are supplied: see
+	// ProxyConnectError.
+	GetProxyConnectHeader func(ctx context.Context, proxyURL *url.URL, target string) (http.Header, error)
+	// OnProxyConnectResponse, when set, sees the proxy's reply to every
+	// CONNECT request, successful or not, before the Dialer acts on it.
+	// connectRes.Body holds the body of a refusal (up to
+	// MaxProxyErrorBody bytes) and is empty for a 2xx reply. An error fails
+	// the dial with that error wrapped, and the connection is closed.
+	OnProxyConnectResponse func(ctx context.Context, proxyURL *url.URL, connectReq *http.Request, connectRes *http.Response) error
 }
 
 // Target is what to connect to.
@@ -97,9 +120,13 @@ type Target struct {
 	ServerName string
 	// Proxy is the proxy to go through; nil dials directly. Its scheme is
 	// "http" (cleartext to the proxy) or "https" (TLS to the proxy, verified
-	// against the proxy's host); user information becomes Basic
-	// Proxy-Authorization. For proxies from the environment, set it from
-	// http.ProxyFromEnvironment.
+	// against the proxy's host), whose user information becomes Basic
+	// Proxy-Authorization; or "socks5" (the origin's name is resolved here
+	// and the proxy is given an IP address) or "socks5h" (the proxy is
+	// given the name to resolve), whose user information is sent as the
+	// SOCKS5 username and password (RFC 1929). Default ports: 80, 443 and
+	// 1080. For proxies from the environment, set it from
+	// httpproxy.FromEnvironment or http.ProxyFromEnvironment.
 	Proxy *url.URL
 	// HTTP1Only asks for an HTTP/1.1 connection whatever the Dialer would
 	// otherwise speak: TLS offers ALPN "http/1.1" alone and a cleartext
