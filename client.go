@@ -47,7 +47,7 @@ type Protocol int
 const (
 	HTTP1            Protocol = iota + 1 // HTTP/1.1 over TCP or TLS
 	HTTP2                                // HTTP/2 over TLS, selected by ALPN "h2"
-	UnencryptedHTTP2                     // HTTP/2 with prior knowledge (h2c) for http:// URLs
+	UnencryptedHTTP2                     // HTTP/2 with prior knowledge (h2c) for http:// URLs, when HTTP1 is not also set
 )
 
 // String gives the protocol's usual name.
