@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/plexhttp/plex"
+	"github.com/plexhttp/plex/integration/realserver"
 )
 
 // upgradeServer answers a request that asks to switch protocols with 101
@@ -212,4 +213,32 @@ func TestCleartextProtocolsFollowNetHTTP(t *testing.T) {
 	_, err = h2c.RoundTrip(upgradeRequest(t, s.URL, "echo"))
 	require.ErrorContains(t, err, "needs HTTP/1.1, but HTTP1 is not in WithProtocols")
 	require.NotErrorIs(t, err, plex.ErrMaybeProcessed)
+}
+
+// nginx, offering h2 and http/1.1 on its TLS listener, relays an upgrade
+// to Go's upstream: plex asks it on HTTP/1.1 (nginx cannot relay an
+// upgrade that came over HTTP/2), and the switched connection outlives
+// the Client.
+func TestUpgradeThroughNginx(t *testing.T) {
+	srv := useServer(t, realserver.Nginx)
+	require.True(t, srv.Caps.Upgrade)
+	base, ok := srv.URL(realserver.H2)
+	require.True(t, ok)
+	c, err := plex.New(plex.WithTLSConfig(srv.ClientTLS()))
+	require.NoError(t, err)
+	defer c.Close()
+
+	resp, _ := get(t, c, base+realserver.SmallFile)
+	require.Equal(t, "HTTP/2.0", resp.Proto, "ordinary requests still use HTTP/2")
+
+	resp, err = c.RoundTrip(upgradeRequest(t, base+realserver.UpgradePath, "echo"))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	require.Equal(t, "HTTP/1.1", resp.Proto)
+	require.Equal(t, "http/1.1", resp.TLS.NegotiatedProtocol)
+	rw := resp.Body.(io.ReadWriteCloser)
+	defer rw.Close()
+	echo(t, rw, "through nginx")
+	require.NoError(t, c.Close())
+	echo(t, rw, "after Close")
 }
