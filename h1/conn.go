@@ -82,6 +82,7 @@ type Conn struct {
 	writeDone      chan struct{}   // guarded by mu; closed when the body writer ends
 	writeErr       error           // guarded by mu; the body writer's network error
 	bodyErr        error           // guarded by mu; the request body's Read or length failed
+	detached       bool            // guarded by mu; switched protocols: the 101 response's holder owns the conn
 
 	// trace holds the httptrace hooks of the exchange under way, for
 	// PutIdleConn when it ends; guarded by mu.
