@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http/httptrace"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -81,6 +82,11 @@ type Conn struct {
 	writeDone      chan struct{}   // guarded by mu; closed when the body writer ends
 	writeErr       error           // guarded by mu; the body writer's network error
 	bodyErr        error           // guarded by mu; the request body's Read or length failed
+	detached       bool            // guarded by mu; switched protocols: the 101 response's holder owns the conn
+
+	// trace holds the httptrace hooks of the exchange under way, for
+	// PutIdleConn when it ends; guarded by mu.
+	trace *httptrace.ClientTrace
 }
 
 // countingWriter counts request bytes on their way to the net.Conn, so an
@@ -380,11 +386,14 @@ func (c *Conn) exchangeDone(reusable bool) {
 	c.reserved = false
 	c.writeDone = nil
 	c.ctx = nil
+	trace := c.trace
+	c.trace = nil
 	c.ctxErr = nil
 	c.headerTimer = false
 	c.awaitingHeader = false
 	closeNow := false
-	if reusable && c.err == nil {
+	kept := reusable && c.err == nil
+	if kept {
 		c.used = true
 		c.idleSince = time.Now()
 	} else {
@@ -398,4 +407,10 @@ func (c *Conn) exchangeDone(reusable bool) {
 		c.closeNet(errNotReusable)
 	}
 	c.onChange()
+	if kept && trace != nil && trace.PutIdleConn != nil {
+		// As in net/http: once the pool has the connection back (idle, or
+		// handed to a waiting request), and before a body Read returns
+		// EOF. A connection that is closed instead is not reported.
+		trace.PutIdleConn(nil)
+	}
 }

@@ -62,8 +62,10 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.start = time.Now() // after the check, which may have waited
 
 	c.written.Store(0)
+	trace := httptrace.ContextClientTrace(ctx)
 	c.mu.Lock()
 	c.ctx = ctx
+	c.trace = trace
 	c.writeErr, c.bodyErr = nil, nil
 	c.awaitingHeader = true
 	if ex.pl.close {
@@ -74,7 +76,7 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.stopCtx = context.AfterFunc(ctx, c.ctxDone)
 	}
 	c.mu.Unlock()
-	ex.trace = httptrace.ContextClientTrace(ctx)
+	ex.trace = trace
 
 	resp, err := c.carry(&ex)
 	if err != nil {

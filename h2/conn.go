@@ -217,6 +217,11 @@ func (cc *ClientConn) InFlight() int {
 	return cc.slots.inFlight()
 }
 
+// NetConn returns the connection's net.Conn (the *tls.Conn over TLS), for
+// httptrace.GotConnInfo and diagnostics. Reading or writing it directly
+// corrupts the connection.
+func (cc *ClientConn) NetConn() net.Conn { return cc.nc }
+
 // Multiplexed reports true: an HTTP/2 connection carries many requests.
 func (cc *ClientConn) Multiplexed() bool { return true }
 

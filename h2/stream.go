@@ -85,6 +85,8 @@ func signal(ch chan struct{}) {
 // failureLocked marks a connection-level err with how far this stream got.
 func (cs *stream) failureLocked(err error) error {
 	switch {
+	case isHTTP1Server(err):
+		return err // marked: never processed, and not worth a retry
 	case !cs.wroteHdrs:
 		return notProcessed(err)
 	case !cs.gotFinal:

@@ -46,3 +46,18 @@ type Conn interface {
 	// Close closes the connection; exchanges under way fail.
 	Close() error
 }
+
+// Detacher is implemented by a connection that can leave the pool while it
+// is still open: after an HTTP/1.1 protocol switch (101 Switching
+// Protocols) the connection belongs to whoever holds the response. Once
+// Detached reports true, which it does only with Err non-nil, the pool
+// forgets the connection at its next hook call, in flight or not, and
+// neither closes nor counts it any more.
+type Detacher interface {
+	Detached() bool
+}
+
+func detached(c Conn) bool {
+	d, ok := c.(Detacher)
+	return ok && d.Detached()
+}
