@@ -2,7 +2,6 @@ package integration
 
 import (
 	"crypto/tls"
-	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -103,13 +102,6 @@ func netSide(t *testing.T, p diffProto, tlsCfg *tls.Config, cfg diffConfig) *dif
 	return &diffSide{name: "net/http", rt: tr, do: hc.Do, close: tr.CloseIdleConnections}
 }
 
-// httpClienter is the getter plex's Client offers for its configured
-// *http.Client; asked through an interface so the suite builds on code
-// that lacks it and reports the lack as a failure.
-type httpClienter interface{ HTTPClient() *http.Client }
-
-var errNoHTTPClient = errors.New("diff: plex.Client has no HTTPClient method")
-
 func plexSide(t *testing.T, p diffProto, tlsCfg *tls.Config, cfg diffConfig) *diffSide {
 	t.Helper()
 	opts := []plex.Option{plex.WithProtocols(protocolsFor(p, cfg)...)}
@@ -145,10 +137,7 @@ func plexSide(t *testing.T, p diffProto, tlsCfg *tls.Config, cfg diffConfig) *di
 	t.Cleanup(func() { require.NoError(t, c.Close()) })
 	do := c.Do
 	if cfg.httpClient {
-		do = func(*http.Request) (*http.Response, error) { return nil, errNoHTTPClient }
-		if g, ok := any(c).(httpClienter); ok {
-			do = g.HTTPClient().Do
-		}
+		do = c.HTTPClient().Do
 	}
 	return &diffSide{name: "plex", rt: c, do: do, close: func() { require.NoError(t, c.Close()) }}
 }

@@ -135,7 +135,7 @@ func classify(err error) errClass {
 
 // observe fills an observation from the outcome of one exchange; read
 // consumes the body (nil: read it in full) and returns what it saw.
-func observe(resp *http.Response, err error, tr *diffTrace, read func(*http.Response) (string, error)) observation {
+func observe(resp *http.Response, err error, tr *eventLog, read func(*http.Response) (string, error)) observation {
 	var o observation
 	if err == nil {
 		o.Proto, o.Status = resp.Proto, resp.StatusCode
@@ -157,8 +157,8 @@ func observe(resp *http.Response, err error, tr *diffTrace, read func(*http.Resp
 			o.Trailer = resp.Trailer.Clone()
 		}
 	}
-	o.RawTrace, o.Info = tr.snapshot()
-	o.Trace = canonical(o.RawTrace)
+	o.RawTrace = tr.take()
+	o.Trace, o.Info = diffEvents(o.RawTrace)
 	o.Err = classify(err)
 	if err != nil {
 		o.ErrText = err.Error()

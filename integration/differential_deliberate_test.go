@@ -53,11 +53,16 @@ func diffDeliberateScenarios() []diffScenario {
 			name: "body stalls under a body read timeout", protos: allProtos,
 			cfg:     diffConfig{bodyReadTimeout: 200 * time.Millisecond},
 			timeout: 2 * time.Second,
-			setup: goHandler(func(w http.ResponseWriter, r *http.Request) {
-				io.WriteString(w, "partial")
-				http.NewResponseController(w).Flush()
-				blockHandler(w, r)
-			}),
+			setup: func(t *testing.T, p diffProto) diffTarget {
+				stop := make(chan struct{})
+				tg := goTarget(t, p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					io.WriteString(w, "partial")
+					http.NewResponseController(w).Flush()
+					blockUntil(stop)
+				}))
+				t.Cleanup(func() { close(stop) })
+				return tg
+			},
 			deliberate: "net/http has no bound on a response body that stops arriving and waits " +
 				"for the request's deadline; plex's WithBodyReadTimeout (OkHttp's read timeout) " +
 				"fails the Read with a timeout",

@@ -51,18 +51,18 @@ func diffErrorScenarios() []diffScenario {
 		{
 			name: "response header timeout", protos: allProtos,
 			cfg:   diffConfig{responseHeaderTimeout: 100 * time.Millisecond},
-			setup: goHandler(blockHandler),
+			setup: blockingTarget,
 		},
 		{
 			// http.Client.Timeout: "Client.Timeout exceeded while awaiting
 			// headers", a timeout that is the client's deadline.
 			name: "client timeout", protos: allProtos,
 			cfg:   diffConfig{timeout: 100 * time.Millisecond},
-			setup: goHandler(blockHandler),
+			setup: blockingTarget,
 		},
 		{
 			name: "request context deadline", protos: allProtos, timeout: 100 * time.Millisecond,
-			setup: goHandler(blockHandler),
+			setup: blockingTarget,
 		},
 		{
 			name: "request body read error", protos: allProtos, method: http.MethodPost,
@@ -82,11 +82,22 @@ func diffErrorScenarios() []diffScenario {
 	}
 }
 
-// blockHandler answers nothing until the client goes away.
-func blockHandler(_ http.ResponseWriter, r *http.Request) {
+// blockingTarget is Go's server answering nothing until the test ends.
+// Its handler must not return when the client goes away: Go's server
+// would then write a response, which a client closing a TLS connection
+// (close_notify first, the socket after) may still read, in either client,
+// depending on timing.
+func blockingTarget(t *testing.T, p diffProto) diffTarget {
+	stop := make(chan struct{})
+	tg := goTarget(t, p, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { blockUntil(stop) }))
+	t.Cleanup(func() { close(stop) }) // before the server's Close, which waits for handlers
+	return tg
+}
+
+func blockUntil(stop <-chan struct{}) {
 	select {
-	case <-r.Context().Done():
-	case <-time.After(10 * time.Second):
+	case <-stop:
+	case <-time.After(time.Minute):
 	}
 }
 
