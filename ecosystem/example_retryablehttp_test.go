@@ -46,7 +46,7 @@ func Example_retryablehttp() {
 	defer c.Close()
 
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: c}
+	rc.HTTPClient = c.HTTPClient()
 	rc.Logger = nil
 	rc.RetryWaitMin, rc.RetryWaitMax = time.Millisecond, 10*time.Millisecond
 	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {

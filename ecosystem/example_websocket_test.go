@@ -48,7 +48,7 @@ func Example_websocket() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	url := "wss" + strings.TrimPrefix(srv.URL, "https")
-	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: &http.Client{Transport: c}})
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: c.HTTPClient()})
 	if err != nil {
 		fmt.Println(err)
 		return
