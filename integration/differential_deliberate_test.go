@@ -3,6 +3,8 @@ package integration
 import (
 	"io"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +15,34 @@ import (
 // Where plex differs from net/http on purpose. Each check shows net/http's
 // behaviour beside plex's documented one.
 func diffDeliberateScenarios() []diffScenario {
+	var protocolResets atomic.Int32 // requests the PROTOCOL_ERROR scenario's server saw
 	return []diffScenario{
+		{
+			// net/http resends a request whose stream the server reset
+			// with PROTOCOL_ERROR (golang/go#47635), a POST included when
+			// its body can be had again; the server may have acted on it.
+			name: "stream reset PROTOCOL_ERROR on a POST", protos: h2Protos,
+			method: http.MethodPost, body: func() io.Reader { return strings.NewReader("pay 10 EUR") },
+			setup: func(t *testing.T, p diffProto) diffTarget {
+				protocolResets.Store(0)
+				return scriptedTarget(t, p, h2Script(func(fr *http2.Framer, id uint32, n int, _ <-chan struct{}) error {
+					protocolResets.Add(1)
+					if n%2 == 0 { // each client's first request
+						return fr.WriteRSTStream(id, http2.ErrCodeProtocol)
+					}
+					return writeH2Response(fr, id, http.StatusOK, "paid")
+				}, 0), "h2")
+			},
+			deliberate: "net/http sends the POST again after a PROTOCOL_ERROR reset; plex never " +
+				"resends what the server may have processed and says so with ErrMaybeProcessed",
+			check: func(t *testing.T, _ diffProto, netObs, plexObs observation) {
+				require.Equal(t, http.StatusOK, netObs.Status, "net/http resent it: %s", netObs.ErrText)
+				require.Equal(t, int32(3), protocolResets.Load(), "net/http sent it twice, plex once")
+				require.True(t, plexObs.MaybeProcessed, plexObs.ErrText)
+				require.True(t, plexObs.Err.URLError, plexObs.ErrText)
+				require.Equal(t, "PROTOCOL_ERROR", plexObs.Err.StreamCode, plexObs.ErrText)
+			},
+		},
 		{
 			name: "stream refused every time", protos: h2Protos, timeout: 3 * time.Second,
 			setup: func(t *testing.T, p diffProto) diffTarget {
