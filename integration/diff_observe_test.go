@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -195,6 +194,3 @@ func differingFields(a, b observation) []string {
 	}
 	return out
 }
-
-// hasEvent reports whether the trace holds e.
-func (o observation) hasEvent(e string) bool { return slices.Contains(o.Trace, e) }

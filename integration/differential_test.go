@@ -85,7 +85,8 @@ func (sc diffScenario) run(t *testing.T, p diffProto) {
 		return
 	}
 	require.NotNil(t, sc.check, "a deliberate difference needs its check")
-	t.Logf("deliberate difference: %s\nnet/http: %+v\nplex:     %+v", sc.deliberate, netObs, plexObs)
+	t.Logf("deliberate difference: %s\nnet/http: status %d, error %q\nplex:     status %d, error %q",
+		sc.deliberate, netObs.Status, netObs.ErrText, plexObs.Status, plexObs.ErrText)
 	sc.check(t, p, netObs, plexObs)
 }
 
