@@ -55,7 +55,8 @@ type ClientConn struct {
 	recvWin   recvWindow // connection-level, ours
 	waiting   []*stream  // streams a goroutine waits on for bytes (feed.go)
 	pings     pingState
-	err       error // non-nil once no new streams may start
+	ended     closedStreams // how recently closed streams closed
+	err       error         // non-nil once no new streams may start
 	goAway    *GoAwayError
 	closed    bool
 	idleSince time.Time

@@ -54,6 +54,7 @@ type stream struct {
 	wroteHdrs     bool // request HEADERS handed to the writer
 	sentEnd       bool // we sent END_STREAM
 	recvEnd       bool // the peer sent END_STREAM
+	peerReset     bool // the peer sent RST_STREAM
 	closed        bool // removed from cc.streams
 	gotFinal      bool // final (non-1xx) response headers received
 	resp          *http.Response
@@ -214,6 +215,7 @@ func (cc *ClientConn) endStreamLocked(cs *stream, err error, code ErrCode, sendR
 func (cc *ClientConn) closeStreamLocked(cs *stream, a *actions) {
 	cs.closed = true
 	delete(cc.streams, cs.id)
+	cc.ended.add(cs.id, closeKindOf(cs))
 	cc.slots.active--
 	cc.slots.grant()
 	cc.noteIdleLocked()
