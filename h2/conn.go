@@ -44,6 +44,7 @@ type ClientConn struct {
 	idleTimer  *time.Timer   // health check; nil when ReadIdleTimeout is 0
 	readerDone chan struct{} // closed when the reader goroutine returns
 	readerBusy atomic.Bool   // the reader is handling a frame or closing (and may be calling onChange)
+	framesRead atomic.Uint64 // frames read so far; written by the reader goroutine only
 	done       chan struct{} // closed when the connection closes
 
 	mu        sync.Mutex

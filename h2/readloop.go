@@ -33,6 +33,7 @@ func (cc *ClientConn) readFrames() error {
 		if err != nil {
 			ce, se := fromFramerError(err, cc.fr.ErrorDetail())
 			if se != nil {
+				cc.framesRead.Add(1) // a malformed frame is a sign of life too
 				cc.onFramerStreamError(*se)
 				continue
 			}
@@ -41,6 +42,7 @@ func (cc *ClientConn) readFrames() error {
 			}
 			return cc.readFailure(err)
 		}
+		cc.framesRead.Add(1)
 		if cc.trace != nil {
 			cc.traceRead(f)
 		}
@@ -141,6 +143,7 @@ func (cc *ClientConn) onData(f *http2.DataFrame) error {
 	n := f.Length // flow control counts padding too (§6.9.1)
 	data := f.Data()
 	cc.mu.Lock()
+	cc.pings.budget.gotHeadersOrData()
 	if !cc.recvWin.consume(n) {
 		cc.mu.Unlock()
 		return ConnectionError{Code: ErrCodeFlowControl, Reason: fmt.Sprintf("DATA of %d bytes on stream %d exceeds the connection window", n, f.StreamID)}

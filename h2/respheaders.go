@@ -207,6 +207,7 @@ func trailerKey(name string) string { return canonHeader(strings.ToLower(name)) 
 // gotFinal and num1xx, so the snapshot taken under the lock stays valid.
 func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 	cc.mu.Lock()
+	cc.pings.budget.gotHeadersOrData()
 	cs, idle := cc.streamLocked(b.streamID)
 	var trailers, recvEnd bool
 	var late error

@@ -44,8 +44,10 @@ type stream struct {
 	hvals     [8]string
 
 	// id is assigned under cc.mu as the stream opens, before any other
-	// goroutine can see the stream, and never changes.
-	id uint32
+	// goroutine can see the stream, and never changes; so is framesAtOpen,
+	// cc.framesRead at that moment.
+	id           uint32
+	framesAtOpen uint64
 
 	// mu-guarded:
 	got100        bool // a 100 (Continue) arrived
@@ -206,7 +208,7 @@ func (cc *ClientConn) endStreamLocked(cs *stream, err error, code ErrCode, sendR
 	}
 	if sendRST && !cc.closed {
 		a.rstID, a.rstCode = cs.id, code
-		cc.countResetLocked(a)
+		cc.countResetLocked(cs, a)
 	}
 	cc.closeStreamLocked(cs, a)
 }
