@@ -207,6 +207,9 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 		info.WasIdle = true
 		info.IdleSince = pc.idleAt
 		p.unmarkIdleLocked(pc)
+		if iw, ok := pc.c.(idleWaiter); ok {
+			iw.WaitedIdle()
+		}
 	}
 	pc.used = true
 	if info.Reused {
