@@ -163,6 +163,8 @@ func (s *restartingServer) waitFreshClosed(ctx context.Context) error {
 	}
 }
 
+var _ = registerSuite("TestH1UnusedIdleConnsClosedByServer", TestH1UnusedIdleConnsClosedByServer)
+
 // TestH1UnusedIdleConnsClosedByServer: under bursts of concurrent GETs
 // the pool dials connections that lose the race to a freed one and go
 // idle without ever carrying a request. Go's server closes such a
@@ -172,6 +174,7 @@ func (s *restartingServer) waitFreshClosed(ctx context.Context) error {
 // so not one GET fails, as with net/http, which reads every connection
 // from the moment it is dialled.
 func TestH1UnusedIdleConnsClosedByServer(t *testing.T) {
+	checks(t, "Faults: HTTP/1.1", "RFC 9112 §9.3.1", "connections that waited idle unused, closed by ReadHeaderTimeout or a graceful Shutdown: checked before use, GETs resent, none fails")
 	s := startRestartingServer(t, 50*time.Millisecond)
 	c := newClient(t, nil, plex.WithProtocols(plex.HTTP1))
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
