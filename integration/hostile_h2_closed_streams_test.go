@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
 
+	"github.com/plexhttp/plex/internal/faults"
 	"github.com/plexhttp/plex/internal/h2peer"
 )
 
@@ -65,9 +66,14 @@ var _ = registerSuite("TestHostileH2FramesAfterPeerClosedStream", TestHostileH2F
 
 // TestHostileH2FramesAfterPeerClosedStream: a peer that sends DATA or
 // HEADERS on a stream it already ended (END_STREAM) or reset (RST_STREAM)
-// breaks RFC 9113 §5.1, and the client answers as nghttp2 does:
+// breaks RFC 9113 §5.1, and the client answers as nghttp2 (curl) does:
 // GOAWAY(STREAM_CLOSED), then closes the connection. The next request goes
 // out on a new connection.
+//
+// net/http differs on purpose: it ignores such frames
+// (TestNetHTTPIgnoresFramesAfterPeerClosedStream shows it). plex is
+// strict where the RFC is, for conformance testers, as nghttp2 is and
+// interoperates with every server all the same.
 func TestHostileH2FramesAfterPeerClosedStream(t *testing.T) {
 	checks(t, "Faults: HTTP/2", "RFC 9113 §5.1", "DATA or HEADERS after the peer's END_STREAM or RST_STREAM: GOAWAY(STREAM_CLOSED), the connection closes")
 	cases := []struct {
@@ -106,6 +112,51 @@ func TestHostileH2FramesAfterPeerClosedStream(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestNetHTTPIgnoresFramesAfterPeerClosedStream is the first case of
+// TestHostileH2FramesAfterPeerClosedStream through net/http's transport:
+// the late DATA is ignored and the next request goes on the same
+// connection.
+func TestNetHTTPIgnoresFramesAfterPeerClosedStream(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pipes := faults.NewPipes()
+		defer pipes.Close()
+		var protos http.Protocols
+		protos.SetUnencryptedHTTP2(true)
+		tr := &http.Transport{DialContext: pipes.DialContext, Protocols: &protos}
+		defer tr.CloseIdleConnections()
+		get := func(path string) <-chan error {
+			ch := make(chan error, 1)
+			go func() {
+				resp, err := tr.RoundTrip(newReq(t, "GET", path, nil))
+				if err == nil {
+					_, err = io.ReadAll(resp.Body)
+					resp.Body.Close()
+				}
+				ch <- err
+			}()
+			return ch
+		}
+		ch := get("/first")
+		synctest.Wait()
+		s := pipes.TryAccept()
+		require.NotNil(t, s)
+		p := h2peer.New(t, s)
+		_, reqs, err := faults.Handshake(p)
+		require.NoError(t, err)
+		completeStream(p, reqs[0].ID())
+		synctest.Wait()
+		require.NoError(t, <-ch)
+
+		lateData(p, reqs[0].ID())
+		ch = get("/next")
+		next := p.WantHeaders(nil) // no GOAWAY: the same connection goes on
+		respond(p, next, "/next")
+		synctest.Wait()
+		require.NoError(t, <-ch)
+		require.Equal(t, 1, pipes.Dials())
+	})
 }
 
 var _ = registerSuite("TestHostileH2DataOnHalfClosedRemoteStream", TestHostileH2DataOnHalfClosedRemoteStream)
