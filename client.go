@@ -5,12 +5,26 @@
 //	c, err := plex.New(plex.WithMaxConnsPerHost(64))
 //	if err != nil { ... }
 //	defer c.Close()
-//	resp, err := c.Do(req)     // redirects, cookies, WithTimeout
-//	hc := &http.Client{Transport: c} // or use it as any client's transport
+//	resp, err := c.Do(req)   // redirects, cookies, WithTimeout
+//	hc := c.HTTPClient()     // the same, for code that wants an *http.Client
+//
+// c itself is an http.RoundTripper too, but an http.Client built around it
+// (&http.Client{Transport: c}) knows nothing of WithTimeout,
+// WithCheckRedirect or WithJar; HTTPClient returns one that does.
 //
 // Protocol selection: https origins offer ALPN "h2" and "http/1.1" and take
 // the server's choice; http origins speak HTTP/1.1, or HTTP/2 with prior
-// knowledge when UnencryptedHTTP2 is among WithProtocols.
+// knowledge when UnencryptedHTTP2 is among WithProtocols and HTTP1 is not
+// (as with net/http's Transport.Protocols). A request that switches
+// protocols (Connection: upgrade, as WebSockets do) always goes on an
+// HTTP/1.1 connection of its own; after 101 Switching Protocols its
+// response body is the connection, an io.ReadWriteCloser that belongs to
+// the caller: Close and CloseIdleConnections leave it open.
+//
+// Proxies: like http.DefaultTransport, a Client uses the proxies that
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY name, read when New runs; pass
+// WithProxy(nil) for none, or WithProxy to choose per request (http, https,
+// socks5 and socks5h proxy URLs).
 package plex
 
 import (
@@ -33,7 +47,7 @@ type Protocol int
 const (
 	HTTP1            Protocol = iota + 1 // HTTP/1.1 over TCP or TLS
 	HTTP2                                // HTTP/2 over TLS, selected by ALPN "h2"
-	UnencryptedHTTP2                     // HTTP/2 with prior knowledge (h2c) for http:// URLs
+	UnencryptedHTTP2                     // HTTP/2 with prior knowledge (h2c) for http:// URLs, when HTTP1 is not also set
 )
 
 // String gives the protocol's usual name.
@@ -91,6 +105,11 @@ func New(opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	return newClient(cfg), nil
+}
+
+// newClient builds a Client from a valid configuration.
+func newClient(cfg config) *Client {
 	c := &Client{cfg: cfg}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	c.dialer = cfg.dialer()
@@ -104,7 +123,7 @@ func New(opts ...Option) (*Client, error) {
 		Jar:           cfg.jar,
 		Timeout:       cfg.timeout,
 	}
-	return c, nil
+	return c
 }
 
 // Do sends req and follows redirects with the configured policy, using the
@@ -117,6 +136,18 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		return nil, ErrClientClosed
 	}
 	return c.hc.Do(req)
+}
+
+// HTTPClient returns an *http.Client configured as the one Do uses: its
+// Transport is c, and its Timeout, CheckRedirect and Jar come from
+// WithTimeout, WithCheckRedirect and WithJar. Hand it to code that takes an
+// *http.Client; one built as &http.Client{Transport: c} would drop those
+// three options. Each call returns a new http.Client, so changing its
+// fields changes neither Do nor other callers' clients; all of them share
+// c's connections. After Close its requests fail with ErrClientClosed.
+func (c *Client) HTTPClient() *http.Client {
+	hc := *c.hc
+	return &hc
 }
 
 // CloseIdleConnections closes every connection that carries no request now.

@@ -9,7 +9,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -48,7 +47,7 @@ type config struct {
 	maxReadFrameSize      uint32
 	readIdleTimeout       time.Duration
 	pingTimeout           time.Duration
-	proxy                 func(*http.Request) (*url.URL, error)
+	proxyConfig           // options_proxy.go
 	checkRedirect         func(req *http.Request, via []*http.Request) error
 	jar                   http.CookieJar
 	logger                *slog.Logger
@@ -59,6 +58,17 @@ type config struct {
 	retryBase             time.Duration
 	retryCap              time.Duration
 	maxRetries            int
+
+	// Transport options (options_transport.go). Clone copies config by
+	// value: a field that holds a slice or map must be copied there too.
+	disableKeepAlives     bool
+	dialTLSContext        func(ctx context.Context, network, addr string) (net.Conn, error)
+	dialTLSContextSet     bool
+	bodyReadTimeout       time.Duration
+	readBufferSize        int
+	writeBufferSize       int
+	maxDecoderHeaderTable uint32
+	maxEncoderHeaderTable uint32
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -83,6 +93,7 @@ const (
 
 func defaultConfig() config {
 	return config{
+		proxyConfig:           proxyConfig{proxy: proxyFromEnvironment()},
 		protocols:             []Protocol{HTTP1, HTTP2},
 		dialTimeout:           defaultDialTimeout,
 		tlsHandshakeTimeout:   defaultTLSHandshakeTimeout,
@@ -114,8 +125,14 @@ func WithDialContext(dial func(ctx context.Context, network, addr string) (net.C
 
 // WithProtocols sets the protocols the Client may speak. The default is
 // HTTP1 and HTTP2: https origins negotiate by ALPN and http origins use
-// HTTP/1.1. Add UnencryptedHTTP2 to speak HTTP/2 with prior knowledge to
-// http:// origins.
+// HTTP/1.1. As with net/http's Transport.Protocols, http:// origins speak
+// HTTP/2 with prior knowledge (h2c) only when UnencryptedHTTP2 is in the
+// set and HTTP1 is not: with both, they speak HTTP/1.1.
+//
+// A request that switches protocols (Connection: upgrade, as WebSockets
+// do) needs HTTP/1.1: it fails when HTTP1 is not in the set, and otherwise
+// goes on an HTTP/1.1 connection of its own, even to an origin that
+// offers HTTP/2.
 func WithProtocols(p ...Protocol) Option {
 	return func(c *config) { c.protocols = append([]Protocol(nil), p...) }
 }
@@ -243,15 +260,6 @@ func WithPingTimeout(d time.Duration) Option {
 	return func(c *config) { c.pingTimeout = d }
 }
 
-// WithProxy chooses a proxy per request; a nil URL means a direct
-// connection. http:// and https:// proxies are supported: http:// origins
-// are forwarded, https:// origins tunnelled with CONNECT. To honour the
-// HTTP_PROXY, HTTPS_PROXY and NO_PROXY environment variables, pass
-// http.ProxyFromEnvironment. The default is no proxy.
-func WithProxy(proxy func(*http.Request) (*url.URL, error)) Option {
-	return func(c *config) { c.proxy = proxy }
-}
-
 // WithCheckRedirect sets Do's redirect policy, with http.Client.CheckRedirect
 // semantics. The default follows up to 10 redirects.
 func WithCheckRedirect(fn func(req *http.Request, via []*http.Request) error) Option {
@@ -285,9 +293,11 @@ func WithUserAgent(ua string) Option {
 // WithWriteByteTimeout fails a request, and closes its connection, when a
 // write to the connection makes no progress for d: the peer stopped
 // reading. It bounds requests that have no deadline of their own, on both
-// protocols. Zero means the default, 30s; a negative d switches the bound
-// off. The write deadline is moved only now and then, not before every
-// write, so a stalled write fails after between d and 1.25*d.
+// protocols. Zero means the default, 30s. To switch the bound off, pass
+// NoWriteByteTimeout (any negative d does the same): a stalled write then
+// waits until the request's context ends. The write deadline is moved only
+// now and then, not before every write, so a stalled write fails after
+// between d and 1.25*d.
 func WithWriteByteTimeout(d time.Duration) Option {
 	return func(c *config) { c.writeByteTimeout = d }
 }
@@ -362,6 +372,9 @@ func (c *config) validate() error {
 	if c.dialContextSet && c.dialContext == nil {
 		bad("nil dial function")
 	}
+	if c.dialTLSContextSet && c.dialTLSContext == nil {
+		bad("nil TLS dial function")
+	}
 	if len(c.protocols) == 0 {
 		bad("empty protocol set")
 	}
@@ -409,6 +422,13 @@ func appendUnique(errs []error, err error) []error {
 	return errs
 }
 
+// h2cOnly reports whether http:// origins speak HTTP/2 with prior
+// knowledge: UnencryptedHTTP2 is in the set and HTTP1 is not, as with
+// net/http's Transport.Protocols.
+func (c *config) h2cOnly() bool {
+	return c.has(UnencryptedHTTP2) && !c.has(HTTP1)
+}
+
 func (c *config) has(p Protocol) bool {
 	for _, q := range c.protocols {
 		if q == p {
@@ -427,8 +447,10 @@ func (c *config) dialer() *alpn.Dialer {
 		DialTimeout:         c.dialTimeout,
 		TLSHandshakeTimeout: c.tlsHandshakeTimeout,
 		TLSConfig:           c.tlsConfig,
-		H2C:                 c.has(UnencryptedHTTP2),
+		H2C:                 c.h2cOnly(),
+		DialTLSContext:      c.dialTLSContext,
 	}
+	c.proxyConfig.setDialer(d)
 	if c.has(HTTP2) {
 		d.HTTPSProtocols = append(d.HTTPSProtocols, alpn.ProtoH2)
 	}
@@ -447,6 +469,10 @@ func (c *config) h1Config() *h1.Config {
 		UserAgent:              c.userAgent,
 		WriteByteTimeout:       c.writeByteTimeout,
 		Logger:                 c.logger,
+		ReadBufferSize:         c.readBufferSize,
+		WriteBufferSize:        c.writeBufferSize,
+		DisableKeepAlives:      c.disableKeepAlives,
+		BodyReadTimeout:        c.bodyReadTimeout,
 	}
 }
 
@@ -465,6 +491,11 @@ func (c *config) h2Config() *h2.Config {
 		FrameTrace:              c.frameTrace,
 		WriteByteTimeout:        c.writeByteTimeout,
 		Logger:                  c.logger,
+
+		DisableKeepAlives:         c.disableKeepAlives,
+		BodyReadTimeout:           c.bodyReadTimeout,
+		MaxDecoderHeaderTableSize: c.maxDecoderHeaderTable,
+		MaxEncoderHeaderTableSize: c.maxEncoderHeaderTable,
 	}
 }
 

@@ -37,6 +37,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
+	var rtrace *RetryTrace // looked up only once a resend is due
 	r := req
 	waits := 0    // resends that waited so far
 	sent := false // an earlier try may have reached the server's application
@@ -85,6 +86,10 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			c.cfg.logger.Debug("plex: sending request again", "method", req.Method,
 				"origin", key.Addr, "attempt", attempt+1, "wait", wait, "cause", err.Error())
 		}
+		if rtrace == nil {
+			rtrace = ContextRetryTrace(ctx)
+		}
+		traceRetry(rtrace, req, attempt+1, err, info.Reused, wait)
 		if werr := retry.Wait(ctx, c.closeCtx.Done(), wait); werr != nil {
 			if next != req {
 				closeBody(next)

@@ -34,6 +34,10 @@ var defaultHTTPSProtocols = []string{ProtoH2, ProtoHTTP1}
 // and forward-proxy requests are HTTP/1.1.
 var proxyHTTPSProtocols = []string{ProtoHTTP1}
 
+// http1OnlyProtocols is what an origin is offered for a Target with
+// HTTP1Only.
+var http1OnlyProtocols = []string{ProtoHTTP1}
+
 // defaultNetDialer is used when Dialer.DialContext is nil. Its dial timeout
 // comes from the context deadline Dial sets, so it needs no Timeout itself.
 var defaultNetDialer = &net.Dialer{KeepAlive: defaultKeepAlive}
@@ -48,6 +52,17 @@ type Dialer struct {
 	// the DialTimeout deadline and the request's values (so a net.Dialer
 	// fires the httptrace DNS and Connect hooks itself).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DialTLSContext, when set, makes the TLS connections to the first
+	// hop in place of DialContext and the Dialer's own handshake: to an
+	// https origin reached directly, and to an https proxy. It returns a
+	// connection ready to speak TLS (a *tls.Conn whose handshake is not
+	// done yet has it done by the Dialer). The protocol comes from the
+	// connection's ALPN result when it has a ConnectionState method, as
+	// *tls.Conn does, else it is HTTP/1.1; TLSConfig and ServerName do not
+	// apply to it. An origin reached through a tunnel gets the Dialer's own
+	// TLS, as in net/http. The context is bounded by DialTimeout plus
+	// TLSHandshakeTimeout.
+	DialTLSContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// DialTimeout bounds the TCP dial, and separately the proxy CONNECT
 	// exchange. Zero (or negative) means DefaultDialTimeout.
 	DialTimeout time.Duration
@@ -63,8 +78,32 @@ type Dialer struct {
 	// HTTP/2 only, {"http/1.1"} for HTTP/1.1 only. Other values are refused.
 	HTTPSProtocols []string
 	// H2C makes http:// origins speak HTTP/2 with prior knowledge
-	// (Conn.Protocol ProtoH2C) instead of HTTP/1.1.
+	// (Conn.Protocol ProtoH2C) instead of HTTP/1.1, except for targets with
+	// HTTP1Only.
 	H2C bool
+
+	// ProxyConnectHeader is added to every CONNECT request sent to an HTTP
+	// or HTTPS proxy (as net/http's Transport.ProxyConnectHeader). Nil
+	// sends no extra field. It is not sent with requests forwarded to a
+	// proxy (plain HTTP/1.1 origins), nor to SOCKS5 proxies. Host,
+	// Content-Length, Transfer-Encoding and Trailer are never taken from
+	// it; Proxy-Authorization is replaced by the proxy URL's credentials
+	// when the URL has any. Validate refuses invalid names and values.
+	ProxyConnectHeader http.Header
+	// GetProxyConnectHeader, when set, is asked for the header of each
+	// CONNECT request instead of ProxyConnectHeader, before the proxy is
+	// dialed: target is the origin's host:port. A nil header sends no extra
+	// field. An error fails the dial with that error wrapped, and nothing
+	// reaches the proxy. This is how credentials that depend on the
+	// proxy's challenge (Digest, Negotiate) are supplied: see
+	// ProxyConnectError.
+	GetProxyConnectHeader func(ctx context.Context, proxyURL *url.URL, target string) (http.Header, error)
+	// OnProxyConnectResponse, when set, sees the proxy's reply to every
+	// CONNECT request, successful or not, before the Dialer acts on it.
+	// connectRes.Body holds the body of a refusal (up to
+	// MaxProxyErrorBody bytes) and is empty for a 2xx reply. An error fails
+	// the dial with that error wrapped, and the connection is closed.
+	OnProxyConnectResponse func(ctx context.Context, proxyURL *url.URL, connectReq *http.Request, connectRes *http.Response) error
 }
 
 // Target is what to connect to.
@@ -81,10 +120,19 @@ type Target struct {
 	ServerName string
 	// Proxy is the proxy to go through; nil dials directly. Its scheme is
 	// "http" (cleartext to the proxy) or "https" (TLS to the proxy, verified
-	// against the proxy's host); user information becomes Basic
-	// Proxy-Authorization. For proxies from the environment, set it from
-	// http.ProxyFromEnvironment.
+	// against the proxy's host), whose user information becomes Basic
+	// Proxy-Authorization; or "socks5" (the origin's name is resolved here
+	// and the proxy is given an IP address) or "socks5h" (the proxy is
+	// given the name to resolve), whose user information is sent as the
+	// SOCKS5 username and password (RFC 1929). Default ports: 80, 443 and
+	// 1080. For proxies from the environment, set it from
+	// httpproxy.FromEnvironment or http.ProxyFromEnvironment.
 	Proxy *url.URL
+	// HTTP1Only asks for an HTTP/1.1 connection whatever the Dialer would
+	// otherwise speak: TLS offers ALPN "http/1.1" alone and a cleartext
+	// origin gets no HTTP/2 preface. A request that switches protocols
+	// (Connection: upgrade) needs one, as HTTP/2 has no such switch.
+	HTTP1Only bool
 }
 
 // Conn is a dialed connection and what was negotiated on it.
@@ -123,6 +171,9 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
 		return nil, err
 	}
 	offered := d.httpsProtocols()
+	if t.HTTP1Only {
+		offered = http1OnlyProtocols
+	}
 	if t.Scheme == "https" {
 		if err := checkOffered(offered); err != nil {
 			return nil, err
@@ -131,12 +182,15 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
 	if t.Proxy != nil {
 		return d.dialViaProxy(ctx, t, host, offered)
 	}
+	if t.Scheme == "https" && d.DialTLSContext != nil {
+		return d.dialTLSOrigin(ctx, t, offered)
+	}
 	raw, err := d.dialTCP(ctx, t.Addr)
 	if err != nil {
 		return nil, err
 	}
 	if t.Scheme == "http" {
-		return &Conn{Conn: raw, Protocol: d.cleartextProtocol()}, nil
+		return &Conn{Conn: raw, Protocol: d.cleartextProtocol(t)}, nil
 	}
 	return d.handshakeOrigin(ctx, raw, t, host, offered)
 }
@@ -163,12 +217,15 @@ func (d *Dialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
 	return c, nil
 }
 
-func (d *Dialer) cleartextProtocol() string {
-	if d.H2C {
+func (d *Dialer) cleartextProtocol(t Target) string {
+	if d.h2c(t) {
 		return ProtoH2C
 	}
 	return ProtoHTTP1
 }
+
+// h2c reports whether the cleartext target t gets HTTP/2 with prior knowledge.
+func (d *Dialer) h2c(t Target) bool { return d.H2C && !t.HTTP1Only }
 
 func (d *Dialer) httpsProtocols() []string {
 	if len(d.HTTPSProtocols) == 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -48,6 +49,13 @@ func (e *ALPNError) Is(target error) bool { return target == ErrALPN }
 
 // ProxyConnectError reports that a proxy answered CONNECT with a status
 // other than 2xx, e.g. 407 when Target.Proxy lacks valid credentials.
+//
+// A 407 carries the proxy's challenge in Header ("Proxy-Authenticate"),
+// so a scheme other than Basic can be answered: compute the credential
+// from the challenge, return it as Proxy-Authorization from
+// Dialer.GetProxyConnectHeader, and dial again. The next dial is a new
+// connection, so schemes bound to one connection (NTLM) cannot complete
+// this way; Digest and Negotiate (Kerberos) can.
 type ProxyConnectError struct {
 	// Proxy is the proxy's host:port.
 	Proxy string
@@ -57,6 +65,12 @@ type ProxyConnectError struct {
 	// "407 Proxy Authentication Required").
 	StatusCode int
 	Status     string
+	// Header is the reply's header section, Proxy-Authenticate included.
+	Header http.Header
+	// Body is the start of the reply's body, at most MaxProxyErrorBody
+	// bytes; a body that runs until the proxy closes the connection holds
+	// only what had arrived with the header section.
+	Body []byte
 }
 
 func (e *ProxyConnectError) Error() string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http/httptrace"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,7 @@ type Conn struct {
 	ctxDone  func() // c.abortForContext, bound once so AfterFunc costs no closure
 
 	br      *bufio.Reader
+	rd      netReader // br's input
 	bw      *bufio.Writer
 	wbuf    []byte // owned with bw: scratch for reading request bodies
 	parser  headParser
@@ -81,6 +83,11 @@ type Conn struct {
 	writeDone      chan struct{}   // guarded by mu; closed when the body writer ends
 	writeErr       error           // guarded by mu; the body writer's network error
 	bodyErr        error           // guarded by mu; the request body's Read or length failed
+	detached       bool            // guarded by mu; switched protocols: the 101 response's holder owns the conn
+
+	// trace holds the httptrace hooks of the exchange under way, for
+	// PutIdleConn when it ends; guarded by mu.
+	trace *httptrace.ClientTrace
 }
 
 // countingWriter counts request bytes on their way to the net.Conn, so an
@@ -140,8 +147,9 @@ func NewConn(nc net.Conn, cfg *Config, opts ConnOptions, onChange func()) *Conn 
 	c := &Conn{nc: nc, cfg: cfg, opts: opts, onChange: onChange, idleSince: time.Now()}
 	c.ctxDone = c.abortForContext
 	c.cw.c = c
-	c.br = bufio.NewReaderSize(nc, bufSize)
-	c.bw = bufio.NewWriterSize(&c.cw, bufSize)
+	c.rd.c = c
+	c.br = bufio.NewReaderSize(&c.rd, cfg.readBufferSize())
+	c.bw = bufio.NewWriterSize(&c.cw, cfg.writeBufferSize())
 	c.peek.init(nc)
 	return c
 }
@@ -373,6 +381,7 @@ func (c *Conn) exchangeDone(reusable bool) {
 		}
 	}
 	c.closeReqBody()
+	c.rd.disarm()
 
 	// Bytes already read past the end of the response were sent unasked
 	// (a body after a HEAD or 204 answer, say): they must not be taken for
@@ -389,11 +398,14 @@ func (c *Conn) exchangeDone(reusable bool) {
 	c.reserved = false
 	c.writeDone = nil
 	c.ctx = nil
+	trace := c.trace
+	c.trace = nil
 	c.ctxErr = nil
 	c.headerTimer = false
 	c.awaitingHeader = false
 	closeNow := false
-	if reusable && c.err == nil {
+	kept := reusable && c.err == nil
+	if kept {
 		c.used = true
 		c.idleSince = time.Now()
 	} else {
@@ -407,4 +419,10 @@ func (c *Conn) exchangeDone(reusable bool) {
 		c.closeNet(errNotReusable)
 	}
 	c.onChange()
+	if kept && trace != nil && trace.PutIdleConn != nil {
+		// As in net/http: once the pool has the connection back (idle, or
+		// handed to a waiting request), and before a body Read returns
+		// EOF. A connection that is closed instead is not reported.
+		trace.PutIdleConn(nil)
+	}
 }

@@ -63,8 +63,10 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.start = time.Now() // after the check, which may have waited
 
 	c.written.Store(0)
+	trace := httptrace.ContextClientTrace(ctx)
 	c.mu.Lock()
 	c.ctx = ctx
+	c.trace = trace
 	c.writeErr, c.bodyErr = nil, nil
 	c.awaitingHeader = true
 	if ex.pl.close {
@@ -75,7 +77,7 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.stopCtx = context.AfterFunc(ctx, c.ctxDone)
 	}
 	c.mu.Unlock()
-	ex.trace = httptrace.ContextClientTrace(ctx)
+	ex.trace = trace
 
 	resp, err := c.carry(&ex)
 	if err != nil {
@@ -222,6 +224,11 @@ func (c *Conn) failure(ex *exchange, err error) error {
 		}
 		return retry.Mark(fmt.Errorf("h1: writing request: %w", err), retry.Unprocessed)
 	case !ex.gotByte:
+		if writeErr != nil && isStall(writeErr) {
+			// The body writer gave up on a peer that stopped reading and
+			// closed the connection: that, not the read it broke, is why.
+			err = writeErr
+		}
 		return retry.Mark(fmt.Errorf("h1: connection closed before response (wrote %d bytes): %w", written, err), retry.NoResponse)
 	}
 	var pe *parseError

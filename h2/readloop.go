@@ -28,6 +28,9 @@ func (cc *ClientConn) readLoop() {
 }
 
 func (cc *ClientConn) readFrames() error {
+	if err := cc.checkH1Reply(); err != nil {
+		return err
+	}
 	for {
 		f, err := cc.fr.ReadFrame()
 		if err != nil {

@@ -313,23 +313,32 @@ func (cc *ClientConn) onTrailers(cs *stream, b *headerBlock) {
 // on1xx handles an informational response (owned by the reader goroutine).
 func (cc *ClientConn) on1xx(cs *stream, b *headerBlock, code int) {
 	cs.num1xx++
-	if code == http.StatusContinue {
-		cc.mu.Lock()
-		cs.got100 = true
-		cc.mu.Unlock()
-		signal(cs.sendable)
-	}
 	switch {
 	case b.endStream || code == http.StatusSwitchingProtocols:
 		// §8.1: an informational response cannot end the stream; 101 is
 		// not allowed in HTTP/2 (§8.6).
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "invalid informational response %d", code), ErrCodeProtocol, true)
+		return
 	case cs.num1xx > max1xx:
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeCancel, "more than %d informational (1xx) responses", max1xx), ErrCodeCancel, true)
+		return
 	case cs.trace != nil && cs.trace.Got1xxResponse != nil:
 		if err := cs.trace.Got1xxResponse(code, textproto.MIMEHeader(headerOf(b.fields, nil))); err != nil {
 			cc.abortStream(cs, err, ErrCodeCancel, true)
+			return
 		}
+	}
+	if code == http.StatusContinue {
+		// The hooks run before the body writer is woken, so that
+		// Got100Continue comes before the upload's WroteRequest, in the
+		// order net/http gives on HTTP/2 (Got1xxResponse first).
+		if cs.trace != nil && cs.trace.Got100Continue != nil {
+			cs.trace.Got100Continue()
+		}
+		cc.mu.Lock()
+		cs.got100 = true
+		cc.mu.Unlock()
+		signal(cs.sendable)
 	}
 }
 

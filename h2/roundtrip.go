@@ -73,6 +73,11 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if cs.trace != nil && cs.trace.WroteHeaders != nil {
 		cs.trace.WroteHeaders()
 	}
+	if rh.expect && cs.trace != nil && cs.trace.Wait100Continue != nil {
+		// Here rather than in writeBody's goroutine, so that it comes
+		// before any answer to the request, as in net/http.
+		cs.trace.Wait100Continue()
+	}
 	switch {
 	case rh.hasBody:
 		go cs.writeBody(req.Body, rh.bodyLen, rh.expect)
@@ -212,18 +217,39 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 	cc.streams[cs.id] = cs
 	cc.slots.pending--
 	cc.slots.active++
+	if cc.cfg.DisableKeepAlives {
+		// The connection closes when this stream ends (closeStreamLocked);
+		// anyone waiting for a slot here goes elsewhere.
+		cc.err = errOneRequest
+		cc.slots.failAll()
+		a.changed = true
+	}
 	cs.send = newSendWindow(cc.peer.initialWindow)
 	cs.recv = newRecvWindow(cc.cfg.InitialStreamWindowSize)
 	cs.wroteHdrs = true
 	cs.sentEnd = endStream
 	maxFrame := cc.peer.maxFrameSize
 	cc.mu.Unlock()
+	defer cc.run(&a)
 
-	w.encodeHeadersLocked(rh)
+	var seen *[]string
+	if cs.trace != nil && cs.trace.WroteHeaderField != nil {
+		seen = new([]string)
+	}
+	w.encodeHeadersLocked(rh, seen)
 	w.writeHeaderBlockLocked(cs.id, endStream, maxFrame)
 	if err := w.end(); err != nil {
 		// The stream fails with the connection; RoundTrip reports that.
 		cc.closeWithError(writeFailure(err))
+	}
+	if seen != nil {
+		// As in net/http: one call per field as encoded, pseudo-header
+		// fields included, each with its single value. They come after
+		// the writer lock is released, so a slow hook stalls only this
+		// request.
+		for i := 0; i+1 < len(*seen); i += 2 {
+			cs.trace.WroteHeaderField((*seen)[i], []string{(*seen)[i+1]})
+		}
 	}
 	return nil
 }

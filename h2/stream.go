@@ -88,6 +88,8 @@ func signal(ch chan struct{}) {
 // failureLocked marks a connection-level err with how far this stream got.
 func (cs *stream) failureLocked(err error) error {
 	switch {
+	case isHTTP1Server(err):
+		return err // marked: never processed, and not worth a retry
 	case !cs.wroteHdrs:
 		return notProcessed(err)
 	case !cs.gotFinal:
@@ -232,6 +234,8 @@ func (cc *ClientConn) closeStreamLocked(cs *stream, a *actions) {
 		}
 		if cc.goAway != nil && !cc.closed {
 			a.closeConn = *cc.goAway
+		} else if cc.err == errOneRequest && !cc.closed {
+			a.closeConn = errOneRequest
 		}
 	}
 }

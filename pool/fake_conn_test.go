@@ -27,6 +27,7 @@ type fakeConn struct {
 	trips     int
 	releases  int
 	closes    int
+	detached  bool
 }
 
 func newFakeConn(id int, mux bool, slots int, onChange func()) *fakeConn {
@@ -146,6 +147,21 @@ func (c *fakeConn) setLimit(n int) {
 func (c *fakeConn) die(err error) {
 	c.mu.Lock()
 	c.err = err
+	c.mu.Unlock()
+	c.fire()
+}
+
+func (c *fakeConn) Detached() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.detached
+}
+
+// detach hands the conn over, as an HTTP/1.1 conn does after a 101.
+func (c *fakeConn) detach() {
+	c.mu.Lock()
+	c.err = errors.New("fake: switched protocols")
+	c.detached = true
 	c.mu.Unlock()
 	c.fire()
 }

@@ -24,6 +24,8 @@ type settings struct {
 	responseHeaderTimeout time.Duration
 	expectContinueTimeout time.Duration
 	maxHeaderBytes        int64
+	bodyReadTimeout       time.Duration
+	writeByteTimeout      time.Duration
 }
 
 // kind is one connection kind under contract.
@@ -39,6 +41,8 @@ var kinds = []kind{
 			ResponseHeaderTimeout:  s.responseHeaderTimeout,
 			ExpectContinueTimeout:  s.expectContinueTimeout,
 			MaxResponseHeaderBytes: s.maxHeaderBytes,
+			BodyReadTimeout:        s.bodyReadTimeout,
+			WriteByteTimeout:       s.writeByteTimeout,
 		}
 		require.NoError(t, cfg.Validate())
 		return h1.NewConn(nc, cfg, h1.ConnOptions{}, onChange)
@@ -48,6 +52,8 @@ var kinds = []kind{
 			ResponseHeaderTimeout: s.responseHeaderTimeout,
 			ExpectContinueTimeout: s.expectContinueTimeout,
 			MaxHeaderListSize:     uint32(s.maxHeaderBytes),
+			BodyReadTimeout:       s.bodyReadTimeout,
+			WriteByteTimeout:      s.writeByteTimeout,
 		}, nil, onChange)
 		require.NoError(t, err)
 		return cc

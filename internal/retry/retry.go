@@ -22,7 +22,9 @@ const (
 	Unprocessed
 	// Invalid: the request was refused before anything was sent because it
 	// can never be sent as it is (bad header bytes, too large for the
-	// peer's limits). Retrying cannot help.
+	// peer's limits), or the server cannot take it in the protocol it was
+	// sent in (prior-knowledge HTTP/2 to an HTTP/1.1 server, which never
+	// saw it as a request). Retrying cannot help.
 	Invalid
 )
 
