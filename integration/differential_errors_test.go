@@ -57,11 +57,12 @@ func diffErrorScenarios() []diffScenario {
 			// http.Client.Timeout: "Client.Timeout exceeded while awaiting
 			// headers", a timeout that is the client's deadline.
 			name: "client timeout", protos: allProtos,
-			cfg:   diffConfig{timeout: 100 * time.Millisecond},
+			cfg:   diffConfig{timeout: 500 * time.Millisecond},
 			setup: blockingTarget,
 		},
 		{
-			name: "request context deadline", protos: allProtos, timeout: 100 * time.Millisecond,
+			// Long enough for the request to be sent first, even under -race.
+			name: "request context deadline", protos: allProtos, timeout: 500 * time.Millisecond,
 			setup: blockingTarget,
 		},
 		{
