@@ -2,6 +2,7 @@ package alpn
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -99,11 +100,34 @@ type opError struct {
 // context error is attached so errors.Is(err, ctx.Err()) holds whatever the
 // lower layer returned (a closed conn, an expired deadline).
 func stepError(ctx context.Context, step, addr string, err error) error {
-	e := &opError{step: step + " " + addr, err: err}
+	return &opError{step: step + " " + addr, err: err, ctxErr: unsaidContextError(ctx, err)}
+}
+
+// unsaidContextError returns ctx's error if ctx has ended and err does not
+// match it, nil otherwise.
+func unsaidContextError(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		e.ctxErr = cerr
+		return cerr
 	}
-	return e
+	return nil
+}
+
+// certificateError returns the *tls.CertificateVerificationError that err,
+// a failed handshake, holds as it came from crypto/tls, or nil. net/http
+// hands the caller that very value, and programs written for it
+// type-assert it on url.Error.Err (retry policies give up on a certificate
+// failure that way), so the origin's handshake returns it unwrapped. A
+// wrapping that adds the context's error is kept, since the bare error
+// would not say the context ended.
+func certificateError(err error) error {
+	oe, ok := err.(*opError)
+	if !ok || oe.ctxErr != nil {
+		return nil
+	}
+	if cve, ok := oe.err.(*tls.CertificateVerificationError); ok {
+		return cve
+	}
+	return nil
 }
 
 func (e *opError) Error() string {

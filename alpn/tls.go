@@ -25,6 +25,9 @@ func (d *Dialer) handshakeOrigin(ctx context.Context, raw net.Conn, t Target, ho
 		if isNoApplicationProtocol(err) || isUnadvertisedProtocol(err) {
 			return nil, &ALPNError{Offered: offered, Addr: t.Addr, Err: err}
 		}
+		if cve := certificateError(err); cve != nil {
+			return nil, cve
+		}
 		return nil, err
 	}
 	proto, ok := selectProtocol(state.NegotiatedProtocol, offered)
