@@ -3,6 +3,7 @@ package plex
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,8 +17,9 @@ import (
 )
 
 // The maybe-processed note goes in front of the cause, whose text ends the
-// message as net/http's would; a reset the peer sent keeps x/net's text
-// alone, since connect-go parses it from its first byte to its last.
+// message as net/http's would; an HTTP/2 stream error that reads as x/net's
+// keeps that text alone, since connect-go parses a reset from its first
+// byte to its last.
 func TestFinalErrorKeepsTheCauseTextLast(t *testing.T) {
 	c, err := New()
 	require.NoError(t, err)
@@ -31,7 +33,9 @@ func TestFinalErrorKeepsTheCauseTextLast(t *testing.T) {
 		{retry.Mark(reset, retry.NoResponse), "stream error: stream ID 5; CANCEL; received from peer"},
 		{reset, "stream error: stream ID 5; CANCEL; received from peer"},
 		{h2.StreamError{StreamID: 3, Code: h2.ErrCodeProtocol, Cause: errors.New("bad")},
-			"plex: request may have been processed: stream error: stream ID 3; PROTOCOL_ERROR; bad"},
+			"stream error: stream ID 3; PROTOCOL_ERROR; bad"},
+		{fmt.Errorf("h2: reading response: %w", reset),
+			"plex: request may have been processed: h2: reading response: stream error: stream ID 5; CANCEL; received from peer"},
 		{errors.New("h2: reading from connection: EOF"), "plex: request may have been processed: h2: reading from connection: EOF"},
 	} {
 		err := c.finalError(req, tc.cause, false)

@@ -195,8 +195,20 @@ func (c *Conn) armHeaderTimerLocked() {
 }
 
 // failure turns what went wrong in an exchange into the error RoundTrip
-// returns, marked with how far the request got.
+// returns, marked with how far the request got, and wrapping the cause
+// given to CloseWithError if that cut it short.
 func (c *Conn) failure(ex *exchange, err error) error {
+	err = c.classify(ex, err)
+	c.mu.Lock()
+	cause, ctxErr := c.closeCause, c.ctxErr
+	c.mu.Unlock()
+	if cause != nil && ctxErr == nil {
+		return fmt.Errorf("%w: %w", cause, err)
+	}
+	return err
+}
+
+func (c *Conn) classify(ex *exchange, err error) error {
 	c.mu.Lock()
 	ctxErr, bodyErr, writeErr, timer := c.ctxErr, c.bodyErr, c.writeErr, c.headerTimer
 	if ctxErr == nil && c.ctx != nil {

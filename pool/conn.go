@@ -46,3 +46,10 @@ type Conn interface {
 	// Close closes the connection; exchanges under way fail.
 	Close() error
 }
+
+// causeCloser is a Conn that can say why it was closed: the cause is
+// wrapped into the errors of the exchanges (and response bodies) Close cuts
+// short. Pool.CloseWithError uses it when a Conn has it.
+type causeCloser interface {
+	CloseWithError(cause error) error
+}
