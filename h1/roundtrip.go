@@ -232,6 +232,10 @@ func (c *Conn) classify(ex *exchange, err error) error {
 			err = writeErr
 		}
 		return retry.Mark(fmt.Errorf("h1: writing request: %w", err), retry.Unprocessed)
+	case writeErr != nil && isStall(writeErr) && !ex.gotByte:
+		// The stalled write closed the connection, and the read failed
+		// for that: the stall is what went wrong.
+		return retry.Mark(writeErr, retry.NoResponse)
 	case !ex.gotByte:
 		return retry.Mark(fmt.Errorf("h1: connection closed before response (wrote %d bytes): %w", written, err), retry.NoResponse)
 	}
