@@ -11,6 +11,11 @@
 // Protocol selection: https origins offer ALPN "h2" and "http/1.1" and take
 // the server's choice; http origins speak HTTP/1.1, or HTTP/2 with prior
 // knowledge when UnencryptedHTTP2 is among WithProtocols.
+//
+// Proxies: like http.DefaultTransport, a Client uses the proxies that
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY name, read when New runs; pass
+// WithProxy(nil) for none, or WithProxy to choose per request (http, https,
+// socks5 and socks5h proxy URLs).
 package plex
 
 import (
@@ -91,6 +96,11 @@ func New(opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	return newClient(cfg), nil
+}
+
+// newClient builds a Client from a valid configuration.
+func newClient(cfg config) *Client {
 	c := &Client{cfg: cfg}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	c.dialer = cfg.dialer()
@@ -104,7 +114,7 @@ func New(opts ...Option) (*Client, error) {
 		Jar:           cfg.jar,
 		Timeout:       cfg.timeout,
 	}
-	return c, nil
+	return c
 }
 
 // Do sends req and follows redirects with the configured policy, using the

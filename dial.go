@@ -2,7 +2,7 @@ package plex
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/url"
 
 	"github.com/plexhttp/plex/alpn"
@@ -25,7 +25,9 @@ func (c *Client) dial(ctx context.Context, key pool.Key, onChange func()) (pool.
 	if key.Proxy != "" {
 		pu, err := url.Parse(key.Proxy)
 		if err != nil {
-			return nil, fmt.Errorf("plex: proxy url %q: %w", key.Proxy, err)
+			// The URL came from url.URL.String, so this cannot happen; the
+			// error would quote it, password and all.
+			return nil, errors.New("plex: proxy URL does not parse")
 		}
 		t.Proxy = pu
 	}
@@ -40,10 +42,10 @@ func (c *Client) dial(ctx context.Context, key pool.Key, onChange func()) (pool.
 			ac.Conn.Close()
 			return nil, err
 		}
-		c.logDial(key, ac.Protocol)
+		c.logDial(key, t.Proxy, ac.Protocol)
 		return cc, nil
 	default:
-		c.logDial(key, ac.Protocol)
+		c.logDial(key, t.Proxy, ac.Protocol)
 		return h1.NewConn(ac.Conn, c.h1cfg, h1.ConnOptions{
 			TLS:          ac.TLS,
 			ForwardProxy: ac.ForwardProxy,
@@ -52,9 +54,9 @@ func (c *Client) dial(ctx context.Context, key pool.Key, onChange func()) (pool.
 	}
 }
 
-func (c *Client) logDial(key pool.Key, proto string) {
+func (c *Client) logDial(key pool.Key, proxy *url.URL, proto string) {
 	if c.cfg.logger != nil {
 		c.cfg.logger.Debug("plex: connected", "origin", key.Addr, "scheme", key.Scheme,
-			"proxy", key.Proxy, "protocol", proto)
+			"proxy", proxy.Redacted(), "protocol", proto)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -48,7 +47,7 @@ type config struct {
 	maxReadFrameSize      uint32
 	readIdleTimeout       time.Duration
 	pingTimeout           time.Duration
-	proxy                 func(*http.Request) (*url.URL, error)
+	proxyConfig           // options_proxy.go
 	checkRedirect         func(req *http.Request, via []*http.Request) error
 	jar                   http.CookieJar
 	logger                *slog.Logger
@@ -59,6 +58,17 @@ type config struct {
 	retryBase             time.Duration
 	retryCap              time.Duration
 	maxRetries            int
+
+	// Transport options (options_transport.go). Clone copies config by
+	// value: a field that holds a slice or map must be copied there too.
+	disableKeepAlives     bool
+	dialTLSContext        func(ctx context.Context, network, addr string) (net.Conn, error)
+	dialTLSContextSet     bool
+	bodyReadTimeout       time.Duration
+	readBufferSize        int
+	writeBufferSize       int
+	maxDecoderHeaderTable uint32
+	maxEncoderHeaderTable uint32
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -83,6 +93,7 @@ const (
 
 func defaultConfig() config {
 	return config{
+		proxyConfig:           proxyConfig{proxy: proxyFromEnvironment()},
 		protocols:             []Protocol{HTTP1, HTTP2},
 		dialTimeout:           defaultDialTimeout,
 		tlsHandshakeTimeout:   defaultTLSHandshakeTimeout,
@@ -243,15 +254,6 @@ func WithPingTimeout(d time.Duration) Option {
 	return func(c *config) { c.pingTimeout = d }
 }
 
-// WithProxy chooses a proxy per request; a nil URL means a direct
-// connection. http:// and https:// proxies are supported: http:// origins
-// are forwarded, https:// origins tunnelled with CONNECT. To honour the
-// HTTP_PROXY, HTTPS_PROXY and NO_PROXY environment variables, pass
-// http.ProxyFromEnvironment. The default is no proxy.
-func WithProxy(proxy func(*http.Request) (*url.URL, error)) Option {
-	return func(c *config) { c.proxy = proxy }
-}
-
 // WithCheckRedirect sets Do's redirect policy, with http.Client.CheckRedirect
 // semantics. The default follows up to 10 redirects.
 func WithCheckRedirect(fn func(req *http.Request, via []*http.Request) error) Option {
@@ -285,9 +287,11 @@ func WithUserAgent(ua string) Option {
 // WithWriteByteTimeout fails a request, and closes its connection, when a
 // write to the connection makes no progress for d: the peer stopped
 // reading. It bounds requests that have no deadline of their own, on both
-// protocols. Zero means the default, 30s; a negative d switches the bound
-// off. The write deadline is moved only now and then, not before every
-// write, so a stalled write fails after between d and 1.25*d.
+// protocols. Zero means the default, 30s. To switch the bound off, pass
+// NoWriteByteTimeout (any negative d does the same): a stalled write then
+// waits until the request's context ends. The write deadline is moved only
+// now and then, not before every write, so a stalled write fails after
+// between d and 1.25*d.
 func WithWriteByteTimeout(d time.Duration) Option {
 	return func(c *config) { c.writeByteTimeout = d }
 }
@@ -362,6 +366,9 @@ func (c *config) validate() error {
 	if c.dialContextSet && c.dialContext == nil {
 		bad("nil dial function")
 	}
+	if c.dialTLSContextSet && c.dialTLSContext == nil {
+		bad("nil TLS dial function")
+	}
 	if len(c.protocols) == 0 {
 		bad("empty protocol set")
 	}
@@ -428,7 +435,9 @@ func (c *config) dialer() *alpn.Dialer {
 		TLSHandshakeTimeout: c.tlsHandshakeTimeout,
 		TLSConfig:           c.tlsConfig,
 		H2C:                 c.has(UnencryptedHTTP2),
+		DialTLSContext:      c.dialTLSContext,
 	}
+	c.proxyConfig.setDialer(d)
 	if c.has(HTTP2) {
 		d.HTTPSProtocols = append(d.HTTPSProtocols, alpn.ProtoH2)
 	}
@@ -447,6 +456,10 @@ func (c *config) h1Config() *h1.Config {
 		UserAgent:              c.userAgent,
 		WriteByteTimeout:       c.writeByteTimeout,
 		Logger:                 c.logger,
+		ReadBufferSize:         c.readBufferSize,
+		WriteBufferSize:        c.writeBufferSize,
+		DisableKeepAlives:      c.disableKeepAlives,
+		BodyReadTimeout:        c.bodyReadTimeout,
 	}
 }
 
@@ -465,6 +478,11 @@ func (c *config) h2Config() *h2.Config {
 		FrameTrace:              c.frameTrace,
 		WriteByteTimeout:        c.writeByteTimeout,
 		Logger:                  c.logger,
+
+		DisableKeepAlives:         c.disableKeepAlives,
+		BodyReadTimeout:           c.bodyReadTimeout,
+		MaxDecoderHeaderTableSize: c.maxDecoderHeaderTable,
+		MaxEncoderHeaderTableSize: c.maxEncoderHeaderTable,
 	}
 }
 

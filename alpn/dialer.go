@@ -48,6 +48,17 @@ type Dialer struct {
 	// the DialTimeout deadline and the request's values (so a net.Dialer
 	// fires the httptrace DNS and Connect hooks itself).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DialTLSContext, when set, makes the TLS connections to the first
+	// hop in place of DialContext and the Dialer's own handshake: to an
+	// https origin reached directly, and to an https proxy. It returns a
+	// connection ready to speak TLS (a *tls.Conn whose handshake is not
+	// done yet has it done by the Dialer). The protocol comes from the
+	// connection's ALPN result when it has a ConnectionState method, as
+	// *tls.Conn does, else it is HTTP/1.1; TLSConfig and ServerName do not
+	// apply to it. An origin reached through a tunnel gets the Dialer's own
+	// TLS, as in net/http. The context is bounded by DialTimeout plus
+	// TLSHandshakeTimeout.
+	DialTLSContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// DialTimeout bounds the TCP dial, and separately the proxy CONNECT
 	// exchange. Zero (or negative) means DefaultDialTimeout.
 	DialTimeout time.Duration
@@ -65,6 +76,29 @@ type Dialer struct {
 	// H2C makes http:// origins speak HTTP/2 with prior knowledge
 	// (Conn.Protocol ProtoH2C) instead of HTTP/1.1.
 	H2C bool
+
+	// ProxyConnectHeader is added to every CONNECT request sent to an HTTP
+	// or HTTPS proxy (as net/http's Transport.ProxyConnectHeader). Nil
+	// sends no extra field. It is not sent with requests forwarded to a
+	// proxy (plain HTTP/1.1 origins), nor to SOCKS5 proxies. Host,
+	// Content-Length, Transfer-Encoding and Trailer are never taken from
+	// it; Proxy-Authorization is replaced by the proxy URL's credentials
+	// when the URL has any. Validate refuses invalid names and values.
+	ProxyConnectHeader http.Header
+	// GetProxyConnectHeader, when set, is asked for the header of each
+	// CONNECT request instead of ProxyConnectHeader, before the proxy is
+	// dialed: target is the origin's host:port. A nil header sends no extra
+	// field. An error fails the dial with that error wrapped, and nothing
+	// reaches the proxy. This is how credentials that depend on the
+	// proxy's challenge (Digest, Negotiate) are supplied: see
+	// ProxyConnectError.
+	GetProxyConnectHeader func(ctx context.Context, proxyURL *url.URL, target string) (http.Header, error)
+	// OnProxyConnectResponse, when set, sees the proxy's reply to every
+	// CONNECT request, successful or not, before the Dialer acts on it.
+	// connectRes.Body holds the body of a refusal (up to
+	// MaxProxyErrorBody bytes) and is empty for a 2xx reply. An error fails
+	// the dial with that error wrapped, and the connection is closed.
+	OnProxyConnectResponse func(ctx context.Context, proxyURL *url.URL, connectReq *http.Request, connectRes *http.Response) error
 }
 
 // Target is what to connect to.
@@ -81,9 +115,13 @@ type Target struct {
 	ServerName string
 	// Proxy is the proxy to go through; nil dials directly. Its scheme is
 	// "http" (cleartext to the proxy) or "https" (TLS to the proxy, verified
-	// against the proxy's host); user information becomes Basic
-	// Proxy-Authorization. For proxies from the environment, set it from
-	// http.ProxyFromEnvironment.
+	// against the proxy's host), whose user information becomes Basic
+	// Proxy-Authorization; or "socks5" (the origin's name is resolved here
+	// and the proxy is given an IP address) or "socks5h" (the proxy is
+	// given the name to resolve), whose user information is sent as the
+	// SOCKS5 username and password (RFC 1929). Default ports: 80, 443 and
+	// 1080. For proxies from the environment, set it from
+	// httpproxy.FromEnvironment or http.ProxyFromEnvironment.
 	Proxy *url.URL
 }
 
@@ -131,6 +169,9 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
 	if t.Proxy != nil {
 		return d.dialViaProxy(ctx, t, host, offered)
 	}
+	if t.Scheme == "https" && d.DialTLSContext != nil {
+		return d.dialTLSOrigin(ctx, t, offered)
+	}
 	raw, err := d.dialTCP(ctx, t.Addr)
 	if err != nil {
 		return nil, err
@@ -158,8 +199,8 @@ func (d *Dialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
 		// A *net.OpError already names the step and the address; net/http
 		// returns it as it is, and callers written for net/http may
 		// type-assert it.
-		if _, ok := err.(*net.OpError); ok && unsaidContextError(ctx, err) == nil {
-			return nil, err
+		if oe, ok := err.(*net.OpError); ok {
+			return nil, withContextError(ctx, oe)
 		}
 		return nil, stepError(ctx, "dial", addr, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -49,6 +50,13 @@ func (e *ALPNError) Is(target error) bool { return target == ErrALPN }
 
 // ProxyConnectError reports that a proxy answered CONNECT with a status
 // other than 2xx, e.g. 407 when Target.Proxy lacks valid credentials.
+//
+// A 407 carries the proxy's challenge in Header ("Proxy-Authenticate"),
+// so a scheme other than Basic can be answered: compute the credential
+// from the challenge, return it as Proxy-Authorization from
+// Dialer.GetProxyConnectHeader, and dial again. The next dial is a new
+// connection, so schemes bound to one connection (NTLM) cannot complete
+// this way; Digest and Negotiate (Kerberos) can.
 type ProxyConnectError struct {
 	// Proxy is the proxy's host:port.
 	Proxy string
@@ -58,6 +66,12 @@ type ProxyConnectError struct {
 	// "407 Proxy Authentication Required").
 	StatusCode int
 	Status     string
+	// Header is the reply's header section, Proxy-Authenticate included.
+	Header http.Header
+	// Body is the start of the reply's body, at most MaxProxyErrorBody
+	// bytes; a body that runs until the proxy closes the connection holds
+	// only what had arrived with the header section.
+	Body []byte
 }
 
 func (e *ProxyConnectError) Error() string {
@@ -111,6 +125,37 @@ func unsaidContextError(ctx context.Context, err error) error {
 	}
 	return nil
 }
+
+// withContextError returns oe, or, when ctx has ended and oe does not say
+// so (net's dial may report its own deadline rather than the context's), a
+// copy whose cause matches the context's error as well: the caller keeps a
+// *net.OpError with the same text, and errors.Is(err, ctx.Err()) holds.
+func withContextError(ctx context.Context, oe *net.OpError) error {
+	cerr := unsaidContextError(ctx, oe)
+	if cerr == nil {
+		return oe
+	}
+	c := *oe
+	c.Err = &contextCause{err: oe.Err, ctxErr: cerr}
+	return &c
+}
+
+// contextCause is a lower error that the context's end explains: it reads
+// as the lower error and matches both.
+type contextCause struct{ err, ctxErr error }
+
+func (e *contextCause) Error() string   { return e.err.Error() }
+func (e *contextCause) Unwrap() []error { return []error{e.err, e.ctxErr} }
+
+// Timeout is true when either the lower layer or the context's deadline
+// timed out.
+func (e *contextCause) Timeout() bool {
+	var ne net.Error
+	return errors.Is(e.ctxErr, context.DeadlineExceeded) || errors.As(e.err, &ne) && ne.Timeout()
+}
+
+// Temporary is false, as for opError.
+func (e *contextCause) Temporary() bool { return false }
 
 // certificateError returns the *tls.CertificateVerificationError that err,
 // a failed handshake, holds as it came from crypto/tls, or nil. net/http

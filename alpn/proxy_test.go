@@ -231,10 +231,10 @@ func TestH2CThroughProxyUsesTunnel(t *testing.T) {
 func TestUnsupportedProxyScheme(t *testing.T) {
 	dials := 0
 	d := &Dialer{DialContext: countingDial(&dials)}
-	proxyURL, err := url.Parse("socks5://user:secret@127.0.0.1:1080")
+	proxyURL, err := url.Parse("socks4://user:secret@127.0.0.1:1080")
 	require.NoError(t, err)
 	_, err = d.Dial(context.Background(), Target{Scheme: "https", Addr: "example.com:443", Proxy: proxyURL})
-	require.EqualError(t, err, `alpn: unsupported proxy scheme "socks5" in socks5://user:xxxxx@127.0.0.1:1080 (want http or https)`)
+	require.EqualError(t, err, `alpn: unsupported proxy scheme "socks4" in socks4://user:xxxxx@127.0.0.1:1080 (want http, https, socks5 or socks5h)`)
 	require.Zero(t, dials)
 }
 
@@ -247,11 +247,13 @@ func TestProxyURLWithoutHost(t *testing.T) {
 }
 
 func TestProxyDefaultPorts(t *testing.T) {
-	for scheme, want := range map[string]string{"http": "proxy.test:80", "https": "proxy.test:443"} {
+	for scheme, want := range map[string]string{
+		"http": "proxy.test:80", "https": "proxy.test:443", "socks5": "proxy.test:1080", "socks5h": "proxy.test:1080",
+	} {
 		var addrs []string
 		d := &Dialer{DialContext: recordingDial(&addrs)}
 		_, err := d.Dial(context.Background(), Target{
-			Scheme: "https", Addr: "example.com:443", Proxy: &url.URL{Scheme: scheme, Host: "proxy.test"},
+			Scheme: "https", Addr: "192.0.2.1:443", Proxy: &url.URL{Scheme: scheme, Host: "proxy.test"},
 		})
 		require.Error(t, err)
 		require.Equal(t, []string{want}, addrs)

@@ -164,6 +164,7 @@ func (b *body) drain() bool {
 	default:
 		return false
 	}
+	b.c.rd.disarm() // the drain's own, shorter bound applies
 	nc := b.c.nc
 	if nc.SetReadDeadline(time.Now().Add(drainTimeout)) != nil {
 		return false

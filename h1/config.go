@@ -39,7 +39,26 @@ type Config struct {
 	// Logger receives connection-level events at debug level; nil logs
 	// nothing.
 	Logger *slog.Logger
+	// ReadBufferSize and WriteBufferSize size the connection's buffered
+	// reader and writer; 0 means DefaultBufferSize. A chunk-size line of a
+	// chunked response must fit in the read buffer.
+	ReadBufferSize  int
+	WriteBufferSize int
+	// DisableKeepAlives makes every connection carry one exchange: each
+	// request says "Connection: close" (except a protocol upgrade, which
+	// needs its own Connection header) and the connection is closed when
+	// the exchange ends.
+	DisableKeepAlives bool
+	// BodyReadTimeout, when positive, fails a response body Read, and
+	// closes the connection, once no byte of the body has arrived for this
+	// long. The wait for the response header is ResponseHeaderTimeout's.
+	// 0 means no bound.
+	BodyReadTimeout time.Duration
 }
+
+// DefaultBufferSize is the size of a connection's read and write buffers
+// when Config leaves them zero.
+const DefaultBufferSize = 4 << 10
 
 // DefaultWriteByteTimeout applies when Config.WriteByteTimeout is zero.
 const DefaultWriteByteTimeout = setting.WriteByteTimeout
@@ -58,6 +77,13 @@ func (c *Config) Validate() error {
 	}
 	e.NonNegative("ResponseHeaderTimeout", c.ResponseHeaderTimeout)
 	e.NonNegative("ExpectContinueTimeout", c.ExpectContinueTimeout)
+	e.NonNegative("BodyReadTimeout", c.BodyReadTimeout)
+	if c.ReadBufferSize < 0 {
+		e.Addf("ReadBufferSize %d is negative", c.ReadBufferSize)
+	}
+	if c.WriteBufferSize < 0 {
+		e.Addf("WriteBufferSize %d is negative", c.WriteBufferSize)
+	}
 	return e.Err()
 }
 
@@ -76,8 +102,6 @@ type ConnOptions struct {
 const (
 	defaultMaxHeaderBytes = setting.MaxHeaderBytes
 	defaultUserAgent      = setting.UserAgent
-	// bufSize is the size of the per-connection read and write buffers.
-	bufSize = 4 << 10
 	// inlineBodyMax is the largest replayable body written by the caller's
 	// goroutine before it reads the response.
 	inlineBodyMax = 64 << 10
@@ -105,4 +129,18 @@ func (cfg *Config) userAgent() string {
 		return cfg.UserAgent
 	}
 	return defaultUserAgent
+}
+
+func (cfg *Config) readBufferSize() int {
+	if cfg.ReadBufferSize > 0 {
+		return cfg.ReadBufferSize
+	}
+	return DefaultBufferSize
+}
+
+func (cfg *Config) writeBufferSize() int {
+	if cfg.WriteBufferSize > 0 {
+		return cfg.WriteBufferSize
+	}
+	return DefaultBufferSize
 }

@@ -49,6 +49,7 @@ type Conn struct {
 	ctxDone  func() // c.abortForContext, bound once so AfterFunc costs no closure
 
 	br      *bufio.Reader
+	rd      netReader // br's input
 	bw      *bufio.Writer
 	wbuf    []byte // owned with bw: scratch for reading request bodies
 	parser  headParser
@@ -140,8 +141,9 @@ func NewConn(nc net.Conn, cfg *Config, opts ConnOptions, onChange func()) *Conn 
 	c := &Conn{nc: nc, cfg: cfg, opts: opts, onChange: onChange, idleSince: time.Now()}
 	c.ctxDone = c.abortForContext
 	c.cw.c = c
-	c.br = bufio.NewReaderSize(nc, bufSize)
-	c.bw = bufio.NewWriterSize(&c.cw, bufSize)
+	c.rd.c = c
+	c.br = bufio.NewReaderSize(&c.rd, cfg.readBufferSize())
+	c.bw = bufio.NewWriterSize(&c.cw, cfg.writeBufferSize())
 	c.peek.init(nc)
 	return c
 }
@@ -383,6 +385,7 @@ func (c *Conn) exchangeDone(reusable bool) {
 		}
 	}
 	c.closeReqBody()
+	c.rd.disarm()
 
 	// Bytes already read past the end of the response were sent unasked
 	// (a body after a HEAD or 204 answer, say): they must not be taken for

@@ -72,8 +72,13 @@ func (c *Conn) makePlan(req *http.Request, pl *plan) error {
 	pl.expect = pl.hasBody && c.cfg.ExpectContinueTimeout > 0 &&
 		httpguts.HeaderValuesContainsToken(h["Expect"], "100-continue")
 	hasCloseToken := httpguts.HeaderValuesContainsToken(h["Connection"], "close")
-	pl.closeHdr = req.Close && !hasCloseToken
-	pl.close = req.Close || hasCloseToken
+	// Without keep-alives every exchange ends its connection and says so,
+	// unless it asks to switch protocols: its Connection header must name
+	// the upgrade, and the connection then belongs to the application.
+	oneShot := c.cfg.DisableKeepAlives &&
+		!httpguts.HeaderValuesContainsToken(h["Connection"], "upgrade")
+	pl.closeHdr = (req.Close || oneShot) && !hasCloseToken
+	pl.close = req.Close || hasCloseToken || c.cfg.DisableKeepAlives
 	return nil
 }
 

@@ -219,6 +219,7 @@ func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64
 	}
 	b.c, b.br, b.budget = c, c.br, ex.budget
 	b.setup(resp, kind, n, &c.parser)
+	c.rd.armed = c.cfg.BodyReadTimeout > 0
 	if ex.pl.gzip && strings.EqualFold(header.Value(resp.Header, "Content-Encoding"), "gzip") {
 		resp.Body = gzipbody.New(b, "h1", errBodyClosed)
 		delete(resp.Header, "Content-Encoding")

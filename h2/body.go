@@ -4,6 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
+
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 // errBodyClosed is returned by reads after the response body was closed.
@@ -18,6 +21,9 @@ type responseBody struct{ cs *stream }
 func (b *responseBody) Read(p []byte) (int, error) {
 	cs := b.cs
 	cc := cs.cc
+	// until is when this Read gives up waiting (BodyReadTimeout): set at
+	// its first wait and kept across wake-ups that bring no byte.
+	var until time.Time
 	cc.mu.Lock()
 	for {
 		if cs.rbuf.Len() > 0 && len(p) > 0 {
@@ -53,9 +59,37 @@ func (b *responseBody) Read(p []byte) (int, error) {
 		}
 		// Woken by DATA, END_STREAM, a reset, the request context (through
 		// the stream's context hook) or the connection closing.
-		<-cs.wake
+		if d := cc.cfg.BodyReadTimeout; d > 0 && until.IsZero() {
+			until = time.Now().Add(d)
+		}
+		woken := cs.awaitWake(until)
 		cc.mu.Lock()
 		cc.doneWaitingLocked(cs)
+		if !woken && cs.rbuf.Len() == 0 && cs.readErr == nil {
+			var a actions
+			err := timeout.Errorf("h2: body read timeout: no byte on stream %d for %v", cs.id, cc.cfg.BodyReadTimeout)
+			cc.abortStreamLocked(cs, err, ErrCodeCancel, true, &a)
+			cc.mu.Unlock()
+			cc.run(&a)
+			cc.mu.Lock()
+		}
+	}
+}
+
+// awaitWake waits for the stream's wake signal, or until until when it is
+// not zero; false means until came first.
+func (cs *stream) awaitWake(until time.Time) bool {
+	if until.IsZero() {
+		<-cs.wake
+		return true
+	}
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-cs.wake:
+		return true
+	case <-t.C:
+		return false
 	}
 }
 

@@ -25,6 +25,9 @@ const (
 	DefaultPingTimeout             = 15 * time.Second
 	DefaultWriteByteTimeout        = setting.WriteByteTimeout
 	DefaultUserAgent               = setting.UserAgent
+	// DefaultHeaderTableSize is the HPACK dynamic table size both ways:
+	// the initial value of SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2).
+	DefaultHeaderTableSize = initialHeaderTableSize
 )
 
 const (
@@ -87,6 +90,22 @@ type Config struct {
 	FrameTrace func(FrameEvent)
 	// Logger receives connection-level events at debug level. nil discards.
 	Logger *slog.Logger
+	// DisableKeepAlives makes the connection carry one request: it takes no
+	// other once the first stream opens, and closes when that stream ends.
+	DisableKeepAlives bool
+	// BodyReadTimeout, when positive, fails a response body Read once no
+	// byte of the body has arrived for this long, resetting only that
+	// stream (RST_STREAM CANCEL). The wait for the response headers is
+	// ResponseHeaderTimeout's. 0 means no bound.
+	BodyReadTimeout time.Duration
+	// MaxDecoderHeaderTableSize is the HPACK table size we let the server's
+	// encoder use, announced as SETTINGS_HEADER_TABLE_SIZE. 0 means
+	// DefaultHeaderTableSize.
+	MaxDecoderHeaderTableSize uint32
+	// MaxEncoderHeaderTableSize caps the HPACK table our encoder uses, even
+	// when the server's SETTINGS_HEADER_TABLE_SIZE allows more. 0 means
+	// DefaultHeaderTableSize.
+	MaxEncoderHeaderTableSize uint32
 }
 
 // Validate reports every invalid field at once (nil if there is none). A
@@ -109,6 +128,7 @@ func (c *Config) Validate() error {
 	e.NonNegative("PingTimeout", c.PingTimeout)
 	e.NonNegative("ResponseHeaderTimeout", c.ResponseHeaderTimeout)
 	e.NonNegative("ExpectContinueTimeout", c.ExpectContinueTimeout)
+	e.NonNegative("BodyReadTimeout", c.BodyReadTimeout)
 	return e.Err()
 }
 
@@ -133,6 +153,12 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if out.MaxHeaderListSize == 0 {
 		out.MaxHeaderListSize = DefaultMaxHeaderListSize
+	}
+	if out.MaxDecoderHeaderTableSize == 0 {
+		out.MaxDecoderHeaderTableSize = DefaultHeaderTableSize
+	}
+	if out.MaxEncoderHeaderTableSize == 0 {
+		out.MaxEncoderHeaderTableSize = DefaultHeaderTableSize
 	}
 	if out.PingTimeout == 0 {
 		out.PingTimeout = DefaultPingTimeout

@@ -3,6 +3,7 @@ package h2
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -105,8 +106,14 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 	cc.fr.SetReuseFrames() // frames are never kept past the next read
 	cc.w.fr = cc.fr
 	cc.w.enc = hpack.NewEncoder(&cc.w.hbuf)
+	// Below the initial 4096 the first header block says so with a table
+	// size update (RFC 7541 §4.2); above it, the peer's SETTINGS decide.
+	cc.w.enc.SetMaxDynamicTableSizeLimit(c.MaxEncoderHeaderTableSize)
 	cc.w.trace = c.FrameTrace
-	cc.hb.init(c.MaxHeaderListSize)
+	// The server reads our SETTINGS before any request, and so before it
+	// encodes a response: its encoder is bound by the size we announce
+	// there from the first response on.
+	cc.hb.init(c.MaxHeaderListSize, c.MaxDecoderHeaderTableSize)
 
 	if err := cc.writePreface(); err != nil {
 		nc.Close()
@@ -129,12 +136,15 @@ func (cc *ClientConn) writePreface() error {
 		{ID: http2.SettingInitialWindowSize, Val: cc.cfg.InitialStreamWindowSize},
 		{ID: http2.SettingMaxFrameSize, Val: cc.cfg.MaxReadFrameSize},
 		{ID: http2.SettingMaxHeaderListSize, Val: cc.cfg.MaxHeaderListSize},
+		{ID: http2.SettingHeaderTableSize, Val: cc.cfg.MaxDecoderHeaderTableSize},
 	}
-	w.noteLocked(w.fr.WriteSettings(settings[:]...))
+	list := settings[:]
+	if cc.cfg.MaxDecoderHeaderTableSize == initialHeaderTableSize {
+		list = list[:len(list)-1] // the initial value goes without saying
+	}
+	w.noteLocked(w.fr.WriteSettings(list...))
 	if w.trace != nil {
-		if w.trace != nil {
-			w.traceWriteLocked(http2.FrameSettings, 0, 0, uint32(6*len(settings)), settingsSummary(settings[:]))
-		}
+		w.traceWriteLocked(http2.FrameSettings, 0, 0, uint32(6*len(list)), settingsSummary(list))
 	}
 	if inc := cc.recvWin.raise(cc.cfg.InitialConnWindowSize); inc > 0 {
 		w.noteLocked(w.fr.WriteWindowUpdate(0, inc))
@@ -150,7 +160,7 @@ func (cc *ClientConn) writePreface() error {
 func (cc *ClientConn) Reserve() bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	if cc.err != nil || cc.slots.available() == 0 {
+	if cc.availableLocked() == 0 {
 		return false
 	}
 	cc.slots.reserved++
@@ -178,8 +188,24 @@ func (cc *ClientConn) Release() {
 func (cc *ClientConn) Available() int {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	if cc.err != nil {
+	return cc.availableLocked()
+}
+
+// errOneRequest ends a connection used without keep-alives once its one
+// request started.
+var errOneRequest = errors.New("h2: connection carries one request (keep-alives disabled)")
+
+func (cc *ClientConn) availableLocked() int {
+	switch {
+	case cc.err != nil:
 		return 0
+	case cc.cfg.DisableKeepAlives:
+		// One request per connection: the slot the first one takes is the
+		// only one.
+		if cc.slots.inFlight() > 0 {
+			return 0
+		}
+		return min(cc.slots.available(), 1)
 	}
 	return cc.slots.available()
 }

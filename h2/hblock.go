@@ -29,7 +29,7 @@ type headerBlock struct {
 	fields    []hpack.HeaderField
 }
 
-func (b *headerBlock) init(limit uint32) {
+func (b *headerBlock) init(limit, tableSize uint32) {
 	b.limit = limit
 	// Compressed bytes are at most about the decoded size; allow slack for
 	// table size updates and huffman-unfriendly encodings.
@@ -38,7 +38,7 @@ func (b *headerBlock) init(limit uint32) {
 	b.maxFrames = int(limit)/minMaxFrameSize + 64
 	// A string must still be decoded when it is too large for the list, so
 	// the hpack table stays in step; only the compressed bound caps it.
-	b.dec = newHPACKDecoder(initialHeaderTableSize, b.maxBytes, limit)
+	b.dec = newHPACKDecoder(tableSize, b.maxBytes, limit)
 }
 
 func (b *headerBlock) start(id uint32, endStream bool) {

@@ -17,7 +17,7 @@ import (
 // to the table). Decoded, it is thousands of times the header list limit.
 func bombBlock(limit uint32, indexedName bool) []byte {
 	var hb headerBlock
-	hb.init(limit)
+	hb.init(limit, initialHeaderTableSize)
 	var buf bytes.Buffer
 	enc := hpack.NewEncoder(&buf)
 	_ = enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
@@ -95,7 +95,7 @@ func BenchmarkHPACKBomb(b *testing.B) {
 		})
 		b.Run(c.name+"/plex", func(b *testing.B) {
 			var hb headerBlock
-			hb.init(limit)
+			hb.init(limit, initialHeaderTableSize)
 			b.SetBytes(int64(len(block)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -122,7 +122,7 @@ func TestHPACKBombAllocatesAboutTheLimit(t *testing.T) {
 		for _, limit := range []uint32{16 << 10, 256 << 10, DefaultMaxHeaderListSize} {
 			block := bombBlock(limit, indexedName)
 			var hb headerBlock
-			hb.init(limit)
+			hb.init(limit, initialHeaderTableSize)
 			decodeBomb(t, &hb, block) // buffers that live between blocks
 			const rounds = 4
 			before := heapAllocated()

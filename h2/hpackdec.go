@@ -48,8 +48,7 @@ type fieldSpan struct {
 var errNeedMore = errors.New("hpack: need more bytes")
 
 // initialHeaderTableSize is SETTINGS_HEADER_TABLE_SIZE's initial value
-// (RFC 9113 §6.5.2); we never announce another, so it bounds the table
-// the peer's encoder may use.
+// (RFC 9113 §6.5.2).
 const initialHeaderTableSize = 4096
 
 // newHPACKDecoder returns a decoder for a table of at most tableSize bytes

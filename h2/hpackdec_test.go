@@ -387,7 +387,7 @@ func BenchmarkHPACKDecode(b *testing.B) {
 	})
 	b.Run("plex", func(b *testing.B) {
 		var hb headerBlock
-		hb.init(1 << 20)
+		hb.init(1<<20, initialHeaderTableSize)
 		b.ReportAllocs()
 		for b.Loop() {
 			hb.start(1, false)

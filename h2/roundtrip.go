@@ -211,12 +211,20 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 	cc.streams[cs.id] = cs
 	cc.slots.pending--
 	cc.slots.active++
+	if cc.cfg.DisableKeepAlives {
+		// The connection closes when this stream ends (closeStreamLocked);
+		// anyone waiting for a slot here goes elsewhere.
+		cc.err = errOneRequest
+		cc.slots.failAll()
+		a.changed = true
+	}
 	cs.send = newSendWindow(cc.peer.initialWindow)
 	cs.recv = newRecvWindow(cc.cfg.InitialStreamWindowSize)
 	cs.wroteHdrs = true
 	cs.sentEnd = endStream
 	maxFrame := cc.peer.maxFrameSize
 	cc.mu.Unlock()
+	defer cc.run(&a)
 
 	w.encodeHeadersLocked(rh)
 	w.writeHeaderBlockLocked(cs.id, endStream, maxFrame)

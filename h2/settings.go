@@ -52,7 +52,10 @@ func (cc *ClientConn) onSettings(f *http2.SettingsFrame) error {
 	}
 	cc.w.begin()
 	if v, ok := f.Value(http2.SettingHeaderTableSize); ok {
-		cc.w.enc.SetMaxDynamicTableSizeLimit(v)
+		// The encoder takes what the peer allows, up to our own cap
+		// (MaxEncoderHeaderTableSize, its limit), and announces the size
+		// it takes in the next header block.
+		cc.w.enc.SetMaxDynamicTableSize(v)
 	}
 	cc.mu.Lock()
 	changed, err := cc.applySettingsLocked(f)

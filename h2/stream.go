@@ -228,6 +228,8 @@ func (cc *ClientConn) closeStreamLocked(cs *stream, a *actions) {
 		}
 		if cc.goAway != nil && !cc.closed {
 			a.closeConn = *cc.goAway
+		} else if cc.err == errOneRequest && !cc.closed {
+			a.closeConn = errOneRequest
 		}
 	}
 }

@@ -12,7 +12,18 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(withRealServers{m}) }
+func TestMain(m *testing.M) {
+	clearProxyEnv()
+	goleak.VerifyTestMain(withRealServers{m})
+}
+
+// Clients read proxies from the environment by default; these tests reach
+// their own servers whatever the machine's settings are.
+func clearProxyEnv() {
+	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD"} {
+		os.Unsetenv(k)
+	}
+}
 
 // withRealServers stops the shared real servers after the tests, before the
 // leak check, and writes the interop interopMatrix when PLEX_WRITE_MATRIX=1.

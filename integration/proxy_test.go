@@ -21,18 +21,31 @@ type proxy struct {
 	connects  atomic.Int64
 	forwarded atomic.Int64
 	mu        sync.Mutex
-	auth      []string
-	targets   []string
+	auth      []string      // guarded by mu
+	targets   []string      // guarded by mu
+	headers   []http.Header // guarded by mu
+	// closed is set, under mu, before the cleanup waits for the tunnels,
+	// so that a handler adds its tunnel to the wait group before the wait
+	// or not at all (hijacked connections are not waited for by Close).
+	closed bool
 }
 
-func startProxy(t *testing.T) *proxy {
+func startProxy(t *testing.T) *proxy { return startGatedProxy(t, nil) }
+
+// startGatedProxy starts a proxy that first asks gate, when there is one,
+// about each request; gate answers the requests it refuses itself.
+func startGatedProxy(t *testing.T, gate func(w http.ResponseWriter, r *http.Request) bool) *proxy {
 	p := &proxy{}
 	var tunnels sync.WaitGroup
 	p.goServer = startGo(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.auth = append(p.auth, r.Header.Get("Proxy-Authorization"))
 		p.targets = append(p.targets, r.RequestURI)
+		p.headers = append(p.headers, r.Header.Clone())
 		p.mu.Unlock()
+		if gate != nil && !gate(w, r) {
+			return
+		}
 		if r.Method != http.MethodConnect {
 			p.forwarded.Add(1)
 			io.WriteString(w, "forwarded "+r.URL.String())
@@ -50,7 +63,15 @@ func startProxy(t *testing.T) *proxy {
 			up.Close()
 			return
 		}
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			up.Close()
+			down.Close()
+			return
+		}
 		tunnels.Add(2)
+		p.mu.Unlock()
 		go func() {
 			defer tunnels.Done()
 			io.Copy(up, brw)
@@ -64,6 +85,9 @@ func startProxy(t *testing.T) *proxy {
 	}))
 	t.Cleanup(func() {
 		p.Close()
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
 		tunnels.Wait()
 	})
 	return p

@@ -1,6 +1,9 @@
 package pool
 
-import "log/slog"
+import (
+	"log/slog"
+	"net/url"
+)
 
 // after collects work found under Pool.mu that must run once it is
 // released: closing conns (their hooks take the lock) and logging (a
@@ -40,11 +43,21 @@ func (a *after) run(p *Pool) {
 			slog.Int("conns", e.conns),
 		}
 		if e.key.Proxy != "" {
-			attrs = append(attrs, slog.String("proxy", e.key.Proxy))
+			attrs = append(attrs, slog.String("proxy", redactedProxy(e.key.Proxy)))
 		}
 		if e.err != nil {
 			attrs = append(attrs, slog.String("err", e.err.Error()))
 		}
 		p.log.Debug("pool: "+e.msg, attrs...)
 	}
+}
+
+// redactedProxy hides the password a proxy URL may carry: logs are read
+// by more people than the configuration is.
+func redactedProxy(proxy string) string {
+	u, err := url.Parse(proxy)
+	if err != nil {
+		return "(invalid proxy URL)"
+	}
+	return u.Redacted()
 }

@@ -40,6 +40,9 @@ func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 				plex.WithMaxIdleConnsPerHost(1),
 				plex.WithDialTimeout(o.dialTimeout),
 				plex.WithTLSHandshakeTimeout(o.dialTimeout),
+				// The load goes to the server named, as h2load's does, never
+				// through a proxy the environment names.
+				plex.WithProxy(nil),
 			)
 			if err != nil {
 				closeClients(clients)

@@ -24,6 +24,7 @@ type settings struct {
 	responseHeaderTimeout time.Duration
 	expectContinueTimeout time.Duration
 	maxHeaderBytes        int64
+	bodyReadTimeout       time.Duration
 	writeByteTimeout      time.Duration
 	// buffered bounds the bytes in flight each way (0: unbounded), so a
 	// server that stops reading stalls the client's writes.
@@ -43,6 +44,7 @@ var kinds = []kind{
 			ResponseHeaderTimeout:  s.responseHeaderTimeout,
 			ExpectContinueTimeout:  s.expectContinueTimeout,
 			MaxResponseHeaderBytes: s.maxHeaderBytes,
+			BodyReadTimeout:        s.bodyReadTimeout,
 			WriteByteTimeout:       s.writeByteTimeout,
 		}
 		require.NoError(t, cfg.Validate())
@@ -53,6 +55,7 @@ var kinds = []kind{
 			ResponseHeaderTimeout: s.responseHeaderTimeout,
 			ExpectContinueTimeout: s.expectContinueTimeout,
 			MaxHeaderListSize:     uint32(s.maxHeaderBytes),
+			BodyReadTimeout:       s.bodyReadTimeout,
 			WriteByteTimeout:      s.writeByteTimeout,
 		}, nil, onChange)
 		require.NoError(t, err)
