@@ -32,6 +32,9 @@ type dialCase struct {
 	handshake time.Duration
 	dialLimit time.Duration // plex's WithDialTimeout; net/http's net.Dialer.Timeout
 	proxy     *url.URL
+	// dialTLS, if set, makes the TLS connections (Transport.DialTLSContext,
+	// plex.WithDialTLSContext).
+	dialTLS func(ctx context.Context, network, addr string) (net.Conn, error)
 	// sameType: url.Error.Err has the same concrete type with both, so
 	// code that type-asserts it works alike. Only net/http's handshake
 	// timeout has an unexported type no caller can assert.
@@ -50,6 +53,7 @@ func (dc dialCase) netHTTP(t *testing.T) error {
 	if dc.proxy != nil {
 		tr.Proxy = http.ProxyURL(dc.proxy)
 	}
+	tr.DialTLSContext = dc.dialTLS
 	defer tr.CloseIdleConnections()
 	return get(t, (&http.Client{Transport: tr}).Do, dc.url)
 }
@@ -67,6 +71,9 @@ func (dc dialCase) plex(t *testing.T) error {
 	}
 	if dc.proxy != nil {
 		opts = append(opts, plex.WithProxy(http.ProxyURL(dc.proxy)))
+	}
+	if dc.dialTLS != nil {
+		opts = append(opts, plex.WithDialTLSContext(dc.dialTLS))
 	}
 	c, err := plex.New(opts...)
 	require.NoError(t, err)
@@ -165,6 +172,51 @@ func TestCertificateFailuresAreNetHTTPs(t *testing.T) {
 				require.Equal(t, x509.Expired, ci.Reason)
 			}})
 	})
+}
+
+// With the TLS connection made by the caller's DialTLSContext, a
+// certificate failure is its *tls.CertificateVerificationError, whether the
+// function ran the handshake or left it to the transport, and a refused
+// dial is its *net.OpError, as with net/http.
+func TestDialTLSContextFailuresAreNetHTTPs(t *testing.T) {
+	good, err := testcert.New()
+	require.NoError(t, err)
+	other, err := testcert.New()
+	require.NoError(t, err)
+	port, dial := tlsServer(t, other)
+	for _, handshake := range []bool{true, false} {
+		dialTLS := func(ctx context.Context, network, addr string) (net.Conn, error) {
+			raw, err := dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			tc := tls.Client(raw, &tls.Config{RootCAs: good.Pool, ServerName: "localhost", NextProtos: []string{"h2", "http/1.1"}})
+			if !handshake {
+				return tc, nil
+			}
+			if err := tc.HandshakeContext(ctx); err != nil {
+				raw.Close()
+				return nil, err
+			}
+			return tc, nil
+		}
+		runDialCase(t, dialCase{url: "https://localhost:" + port + "/", dialTLS: dialTLS, sameType: true,
+			check: func(t *testing.T, err error) {
+				var ue *url.Error
+				require.ErrorAs(t, err, &ue)
+				_, ok := ue.Err.(*tls.CertificateVerificationError)
+				require.True(t, ok, "handshake in DialTLSContext %v: url.Error.Err is %T: %v", handshake, ue.Err, ue.Err)
+			}})
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	refused := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&tls.Dialer{}).DialContext(ctx, network, addr)
+	}
+	runDialCase(t, dialCase{url: "https://" + addr + "/", dialTLS: refused, sameType: true,
+		check: func(t *testing.T, err error) { require.ErrorIs(t, err, syscall.ECONNREFUSED) }})
 }
 
 // A refused connection is the dial's *net.OpError, as with net/http.

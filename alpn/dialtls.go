@@ -28,6 +28,15 @@ func (d *Dialer) dialTLSHop(ctx context.Context, addr string) (net.Conn, *tls.Co
 		if c != nil {
 			c.Close()
 		}
+		// As net/http, hand on the errors callers type-assert as they are.
+		switch e := err.(type) {
+		case *net.OpError:
+			return nil, nil, withContextError(ctx, e)
+		case *tls.CertificateVerificationError:
+			if unsaidContextError(ctx, e) == nil {
+				return nil, nil, e
+			}
+		}
 		return nil, nil, stepError(ctx, "tls dial", addr, err)
 	}
 	if c == nil {
@@ -35,6 +44,9 @@ func (d *Dialer) dialTLSHop(ctx context.Context, addr string) (net.Conn, *tls.Co
 	}
 	if tc, ok := c.(*tls.Conn); ok && !tc.ConnectionState().HandshakeComplete {
 		if err := d.finishHandshake(ctx, tc, addr); err != nil {
+			if cve := certificateError(err); cve != nil {
+				return nil, nil, cve
+			}
 			return nil, nil, err
 		}
 	}
