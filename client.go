@@ -5,12 +5,21 @@
 //	c, err := plex.New(plex.WithMaxConnsPerHost(64))
 //	if err != nil { ... }
 //	defer c.Close()
-//	resp, err := c.Do(req)     // redirects, cookies, WithTimeout
-//	hc := &http.Client{Transport: c} // or use it as any client's transport
+//	resp, err := c.Do(req)   // redirects, cookies, WithTimeout
+//	hc := c.HTTPClient()     // the same, for code that wants an *http.Client
+//
+// c itself is an http.RoundTripper too, but an http.Client built around it
+// (&http.Client{Transport: c}) knows nothing of WithTimeout,
+// WithCheckRedirect or WithJar; HTTPClient returns one that does.
 //
 // Protocol selection: https origins offer ALPN "h2" and "http/1.1" and take
 // the server's choice; http origins speak HTTP/1.1, or HTTP/2 with prior
-// knowledge when UnencryptedHTTP2 is among WithProtocols.
+// knowledge when UnencryptedHTTP2 is among WithProtocols and HTTP1 is not
+// (as with net/http's Transport.Protocols). A request that switches
+// protocols (Connection: upgrade, as WebSockets do) always goes on an
+// HTTP/1.1 connection of its own; after 101 Switching Protocols its
+// response body is the connection, an io.ReadWriteCloser that belongs to
+// the caller: Close and CloseIdleConnections leave it open.
 //
 // Proxies: like http.DefaultTransport, a Client uses the proxies that
 // HTTPS_PROXY, HTTP_PROXY and NO_PROXY name, read when New runs; pass
@@ -38,7 +47,7 @@ type Protocol int
 const (
 	HTTP1            Protocol = iota + 1 // HTTP/1.1 over TCP or TLS
 	HTTP2                                // HTTP/2 over TLS, selected by ALPN "h2"
-	UnencryptedHTTP2                     // HTTP/2 with prior knowledge (h2c) for http:// URLs
+	UnencryptedHTTP2                     // HTTP/2 with prior knowledge (h2c) for http:// URLs, when HTTP1 is not also set
 )
 
 // String gives the protocol's usual name.
@@ -123,6 +132,18 @@ func newClient(cfg config) *Client {
 // wrapping RoundTrip's, ErrClientClosed after Close among them.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return c.hc.Do(req)
+}
+
+// HTTPClient returns an *http.Client configured as the one Do uses: its
+// Transport is c, and its Timeout, CheckRedirect and Jar come from
+// WithTimeout, WithCheckRedirect and WithJar. Hand it to code that takes an
+// *http.Client; one built as &http.Client{Transport: c} would drop those
+// three options. Each call returns a new http.Client, so changing its
+// fields changes neither Do nor other callers' clients; all of them share
+// c's connections. After Close its requests fail with ErrClientClosed.
+func (c *Client) HTTPClient() *http.Client {
+	hc := *c.hc
+	return &hc
 }
 
 // CloseIdleConnections closes every connection that carries no request now.

@@ -21,7 +21,10 @@ var (
 // negotiated. This is the one place where the ALPN result picks the
 // connection type.
 func (c *Client) dial(ctx context.Context, key pool.Key, onChange func()) (pool.Conn, error) {
-	t := alpn.Target{Scheme: key.Scheme, Addr: key.Addr}
+	// A key that may not multiplex is dialed for HTTP/1.1 alone, whatever
+	// the dialer offers others: that is how an upgrade request, routed to
+	// such a key, gets an HTTP/1.1 connection from an h2 origin.
+	t := alpn.Target{Scheme: key.Scheme, Addr: key.Addr, HTTP1Only: !key.MayMultiplex}
 	if key.Proxy != "" {
 		pu, err := url.Parse(key.Proxy)
 		if err != nil {

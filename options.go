@@ -125,8 +125,14 @@ func WithDialContext(dial func(ctx context.Context, network, addr string) (net.C
 
 // WithProtocols sets the protocols the Client may speak. The default is
 // HTTP1 and HTTP2: https origins negotiate by ALPN and http origins use
-// HTTP/1.1. Add UnencryptedHTTP2 to speak HTTP/2 with prior knowledge to
-// http:// origins.
+// HTTP/1.1. As with net/http's Transport.Protocols, http:// origins speak
+// HTTP/2 with prior knowledge (h2c) only when UnencryptedHTTP2 is in the
+// set and HTTP1 is not: with both, they speak HTTP/1.1.
+//
+// A request that switches protocols (Connection: upgrade, as WebSockets
+// do) needs HTTP/1.1: it fails when HTTP1 is not in the set, and otherwise
+// goes on an HTTP/1.1 connection of its own, even to an origin that
+// offers HTTP/2.
 func WithProtocols(p ...Protocol) Option {
 	return func(c *config) { c.protocols = append([]Protocol(nil), p...) }
 }
@@ -416,6 +422,13 @@ func appendUnique(errs []error, err error) []error {
 	return errs
 }
 
+// h2cOnly reports whether http:// origins speak HTTP/2 with prior
+// knowledge: UnencryptedHTTP2 is in the set and HTTP1 is not, as with
+// net/http's Transport.Protocols.
+func (c *config) h2cOnly() bool {
+	return c.has(UnencryptedHTTP2) && !c.has(HTTP1)
+}
+
 func (c *config) has(p Protocol) bool {
 	for _, q := range c.protocols {
 		if q == p {
@@ -434,7 +447,7 @@ func (c *config) dialer() *alpn.Dialer {
 		DialTimeout:         c.dialTimeout,
 		TLSHandshakeTimeout: c.tlsHandshakeTimeout,
 		TLSConfig:           c.tlsConfig,
-		H2C:                 c.has(UnencryptedHTTP2),
+		H2C:                 c.h2cOnly(),
 		DialTLSContext:      c.dialTLSContext,
 	}
 	c.proxyConfig.setDialer(d)

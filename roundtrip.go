@@ -39,6 +39,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
+	var rtrace *RetryTrace // looked up only once a resend is due
 	r := req
 	waits := 0    // resends that waited so far
 	sent := false // an earlier try may have reached the server's application
@@ -69,7 +70,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Request = req
 			return resp, nil
 		}
-		next := c.replay(req, err, info.Reused, attempt)
+		next := c.replay(req, err, info.Reused || info.WasIdle, attempt)
 		if next == nil {
 			return nil, c.finalError(req, err, sent)
 		}
@@ -77,7 +78,9 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			sent = true
 		}
 		var wait time.Duration
-		if attempt > 1 || retry.Refused(err) {
+		if retry.Stale(err) {
+			attempt-- // neither a try nor a wait: see retry.MarkStale
+		} else if attempt > 1 || retry.Refused(err) {
 			waits++
 			wait = c.backoff.Delay(waits, rand.Float64())
 		}
@@ -85,6 +88,10 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			c.cfg.logger.Debug("plex: sending request again", "method", req.Method,
 				"origin", key.Addr, "attempt", attempt+1, "wait", wait, "cause", err.Error())
 		}
+		if rtrace == nil {
+			rtrace = ContextRetryTrace(ctx)
+		}
+		traceRetry(rtrace, req, attempt+1, err, info.Reused, wait)
 		if werr := retry.Wait(ctx, c.closeCtx.Done(), wait); werr != nil {
 			if next != req {
 				closeBody(next)
@@ -98,6 +105,8 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // replay decides, in the one place that reads the retry markers, whether a
 // failed request may be sent again, and returns the request to send, or nil.
+// reused is true for a connection that carried a request before or waited
+// idle in the pool: either may have been closed by the server unseen.
 func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) *http.Request {
 	if !c.backoff.Allows(attempt) || c.closed.Load() || req.Context().Err() != nil {
 		return nil

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/plexhttp/plex/pool"
 )
 
@@ -37,9 +39,18 @@ func (c *Client) route(req *http.Request) (pool.Key, error) {
 		if !c.cfg.has(HTTP1) && !c.cfg.has(UnencryptedHTTP2) {
 			return pool.Key{}, errors.New("plex: http URL but neither HTTP1 nor UnencryptedHTTP2 is in WithProtocols")
 		}
-		key.MayMultiplex = c.cfg.has(UnencryptedHTTP2)
+		key.MayMultiplex = c.cfg.h2cOnly()
 	default:
 		return pool.Key{}, fmt.Errorf("plex: unsupported protocol scheme %q", u.Scheme)
+	}
+	if key.MayMultiplex && isUpgrade(req.Header) {
+		// HTTP/2 has no protocol switch (RFC 9113 §8.6), so the request
+		// goes on an HTTP/1.1 connection of its own kind: a pool key that
+		// never multiplexes is dialed offering HTTP/1.1 alone.
+		if !c.cfg.has(HTTP1) {
+			return pool.Key{}, fmt.Errorf("plex: request asks to switch to protocol %q, which needs HTTP/1.1, but HTTP1 is not in WithProtocols", req.Header.Get("Upgrade"))
+		}
+		key.MayMultiplex = false
 	}
 	addr, err := c.originAddr(u.Scheme, u.Host)
 	if err != nil {
@@ -56,6 +67,14 @@ func (c *Client) route(req *http.Request) (pool.Key, error) {
 		}
 	}
 	return key, nil
+}
+
+// isUpgrade reports whether a request header asks to switch protocols
+// (Connection: upgrade and an Upgrade header naming the protocol), which
+// only HTTP/1.1 can do.
+func isUpgrade(h http.Header) bool {
+	up := h["Upgrade"]
+	return len(up) > 0 && up[0] != "" && httpguts.HeaderValuesContainsToken(h["Connection"], "upgrade")
 }
 
 // originAddr gives host:port for a URL host, adding the scheme's default

@@ -59,7 +59,7 @@ func TestRouteRefusesWhatCannotBeSent(t *testing.T) {
 func TestRouteUsesProxyAndH2CSettings(t *testing.T) {
 	proxyURL, err := url.Parse("http://proxy.local:3128")
 	require.NoError(t, err)
-	c, err := New(WithProtocols(HTTP1, UnencryptedHTTP2), WithProxy(http.ProxyURL(proxyURL)))
+	c, err := New(WithProtocols(UnencryptedHTTP2), WithProxy(http.ProxyURL(proxyURL)))
 	require.NoError(t, err)
 	defer c.Close()
 	req, err := http.NewRequest(http.MethodGet, "http://example.com/", nil)

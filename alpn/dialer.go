@@ -34,6 +34,10 @@ var defaultHTTPSProtocols = []string{ProtoH2, ProtoHTTP1}
 // and forward-proxy requests are HTTP/1.1.
 var proxyHTTPSProtocols = []string{ProtoHTTP1}
 
+// http1OnlyProtocols is what an origin is offered for a Target with
+// HTTP1Only.
+var http1OnlyProtocols = []string{ProtoHTTP1}
+
 // defaultNetDialer is used when Dialer.DialContext is nil. Its dial timeout
 // comes from the context deadline Dial sets, so it needs no Timeout itself.
 var defaultNetDialer = &net.Dialer{KeepAlive: defaultKeepAlive}
@@ -74,7 +78,8 @@ type Dialer struct {
 	// HTTP/2 only, {"http/1.1"} for HTTP/1.1 only. Other values are refused.
 	HTTPSProtocols []string
 	// H2C makes http:// origins speak HTTP/2 with prior knowledge
-	// (Conn.Protocol ProtoH2C) instead of HTTP/1.1.
+	// (Conn.Protocol ProtoH2C) instead of HTTP/1.1, except for targets with
+	// HTTP1Only.
 	H2C bool
 
 	// ProxyConnectHeader is added to every CONNECT request sent to an HTTP
@@ -123,6 +128,11 @@ type Target struct {
 	// 1080. For proxies from the environment, set it from
 	// httpproxy.FromEnvironment or http.ProxyFromEnvironment.
 	Proxy *url.URL
+	// HTTP1Only asks for an HTTP/1.1 connection whatever the Dialer would
+	// otherwise speak: TLS offers ALPN "http/1.1" alone and a cleartext
+	// origin gets no HTTP/2 preface. A request that switches protocols
+	// (Connection: upgrade) needs one, as HTTP/2 has no such switch.
+	HTTP1Only bool
 }
 
 // Conn is a dialed connection and what was negotiated on it.
@@ -161,6 +171,9 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
 		return nil, err
 	}
 	offered := d.httpsProtocols()
+	if t.HTTP1Only {
+		offered = http1OnlyProtocols
+	}
 	if t.Scheme == "https" {
 		if err := checkOffered(offered); err != nil {
 			return nil, err
@@ -177,7 +190,7 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Conn, error) {
 		return nil, err
 	}
 	if t.Scheme == "http" {
-		return &Conn{Conn: raw, Protocol: d.cleartextProtocol()}, nil
+		return &Conn{Conn: raw, Protocol: d.cleartextProtocol(t)}, nil
 	}
 	return d.handshakeOrigin(ctx, raw, t, host, offered)
 }
@@ -210,12 +223,15 @@ func (d *Dialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
 	return c, nil
 }
 
-func (d *Dialer) cleartextProtocol() string {
-	if d.H2C {
+func (d *Dialer) cleartextProtocol(t Target) string {
+	if d.h2c(t) {
 		return ProtoH2C
 	}
 	return ProtoHTTP1
 }
+
+// h2c reports whether the cleartext target t gets HTTP/2 with prior knowledge.
+func (d *Dialer) h2c(t Target) bool { return d.H2C && !t.HTTP1Only }
 
 func (d *Dialer) httpsProtocols() []string {
 	if len(d.HTTPSProtocols) == 0 {

@@ -32,7 +32,7 @@ func (d *Dialer) dialViaProxy(ctx context.Context, t Target, host string, offere
 	if isSOCKS(t.Proxy) {
 		return d.dialSOCKS(ctx, t, host, offered, proxyAddr)
 	}
-	forward := t.Scheme == "http" && !d.H2C
+	forward := t.Scheme == "http" && !d.h2c(t)
 	var hdr http.Header
 	if !forward {
 		// Asked before dialing, so a failing callback costs no connection.

@@ -33,7 +33,7 @@ func (d *Dialer) dialSOCKS(ctx context.Context, t Target, host string, offered [
 		return nil, err
 	}
 	if t.Scheme == "http" {
-		return &Conn{Conn: tunnel, Protocol: d.cleartextProtocol()}, nil
+		return &Conn{Conn: tunnel, Protocol: d.cleartextProtocol(t)}, nil
 	}
 	return d.handshakeOrigin(ctx, tunnel, t, host, offered)
 }

@@ -1,4 +1,4 @@
-package ecosystem
+package ecosystem_test
 
 import (
 	"bytes"

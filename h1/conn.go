@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http/httptrace"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,7 @@ type Conn struct {
 	reserved       bool            // guarded by mu; the slot is taken (Reserve until the exchange ends)
 	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
 	used           bool            // guarded by mu; an exchange completed and the conn was kept
+	waitedIdle     bool            // guarded by mu; WaitedIdle was called since the last exchange began
 	idleSince      time.Time       // guarded by mu
 	reqBody        io.Closer       // guarded by mu; request body not yet closed
 	ctx            context.Context // guarded by mu; of the exchange under way
@@ -82,6 +84,11 @@ type Conn struct {
 	writeDone      chan struct{}   // guarded by mu; closed when the body writer ends
 	writeErr       error           // guarded by mu; the body writer's network error
 	bodyErr        error           // guarded by mu; the request body's Read or length failed
+	detached       bool            // guarded by mu; switched protocols: the 101 response's holder owns the conn
+
+	// trace holds the httptrace hooks of the exchange under way, for
+	// PutIdleConn when it ends; guarded by mu.
+	trace *httptrace.ClientTrace
 }
 
 // countingWriter counts request bytes on their way to the net.Conn, so an
@@ -158,6 +165,17 @@ func (c *Conn) Reserve() bool {
 	c.reserved = true
 	c.idleSince = time.Time{}
 	return true
+}
+
+// WaitedIdle tells the connection that it waited idle in a pool before the
+// request it is about to carry. The server may have closed it meanwhile
+// (an idle timeout, a graceful shutdown), whether or not it carried a
+// request before, so RoundTrip first checks for that, as it does on every
+// connection that carried one.
+func (c *Conn) WaitedIdle() {
+	c.mu.Lock()
+	c.waitedIdle = true
+	c.mu.Unlock()
 }
 
 // Release gives back a slot taken by Reserve that RoundTrip never used.
@@ -402,11 +420,14 @@ func (c *Conn) exchangeDone(reusable bool) {
 	c.reserved = false
 	c.writeDone = nil
 	c.ctx = nil
+	trace := c.trace
+	c.trace = nil
 	c.ctxErr = nil
 	c.headerTimer = false
 	c.awaitingHeader = false
 	closeNow := false
-	if reusable && c.err == nil {
+	kept := reusable && c.err == nil
+	if kept {
 		c.used = true
 		c.idleSince = time.Now()
 	} else {
@@ -420,4 +441,10 @@ func (c *Conn) exchangeDone(reusable bool) {
 		c.closeNet(errNotReusable)
 	}
 	c.onChange()
+	if kept && trace != nil && trace.PutIdleConn != nil {
+		// As in net/http: once the pool has the connection back (idle, or
+		// handed to a waiting request), and before a body Read returns
+		// EOF. A connection that is closed instead is not reported.
+		trace.PutIdleConn(nil)
+	}
 }

@@ -83,6 +83,8 @@ func TestSwitchingProtocolsReturnsConnAsBody(t *testing.T) {
 	rw, ok := resp.Body.(io.ReadWriteCloser)
 	require.True(t, ok, "the body is the connection")
 	require.Error(t, pc.Err(), "never reused")
+	require.True(t, pc.Detached(), "the pool is told to let go of it")
+	require.EqualValues(t, 1, pc.changes.Load(), "the pool heard of the handover")
 	require.Equal(t, 1, pc.InFlight())
 
 	b := make([]byte, 2)
@@ -100,5 +102,5 @@ func TestSwitchingProtocolsReturnsConnAsBody(t *testing.T) {
 	require.NoError(t, rw.Close())
 	require.NoError(t, rw.Close())
 	require.Equal(t, 0, pc.InFlight())
-	require.EqualValues(t, 1, pc.changes.Load())
+	require.EqualValues(t, 2, pc.changes.Load())
 }

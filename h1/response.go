@@ -7,7 +7,6 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/plexhttp/plex/internal/gzipbody"
@@ -190,20 +189,7 @@ func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64
 	c.mu.Unlock()
 
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		c.mu.Lock()
-		stop := c.stopCtx
-		c.stopCtx = nil
-		if c.err == nil {
-			c.err = errUpgradedConn
-		}
-		c.mu.Unlock()
-		if stop != nil {
-			stop()
-		}
-		// The connection is the application's now: no bound of ours may
-		// fail its writes later.
-		_ = c.nc.SetWriteDeadline(time.Time{})
-		resp.Body = &upgradedBody{c: c}
+		resp.Body = c.switchProtocols()
 		return resp
 	}
 	if kind == bodyNone {
@@ -228,24 +214,4 @@ func (c *Conn) deliver(ex *exchange, resp *http.Response, kind bodyKind, n int64
 		resp.Uncompressed = true
 	}
 	return resp
-}
-
-// upgradedBody is the body of a 101 Switching Protocols response: the
-// connection itself, readable and writable. The connection is never reused;
-// closing the body closes it.
-type upgradedBody struct {
-	c      *Conn
-	closed atomic.Bool
-}
-
-func (u *upgradedBody) Read(p []byte) (int, error)  { return u.c.br.Read(p) }
-func (u *upgradedBody) Write(p []byte) (int, error) { return u.c.nc.Write(p) }
-
-func (u *upgradedBody) Close() error {
-	if !u.closed.CompareAndSwap(false, true) {
-		return nil
-	}
-	u.c.closeNet(errUpgradedConn)
-	u.c.exchangeDone(false)
-	return nil
 }

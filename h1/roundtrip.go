@@ -36,7 +36,8 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		c.reqBody = req.Body
 	}
-	used := c.used
+	check := c.used || c.waitedIdle
+	c.waitedIdle = false
 	c.mu.Unlock()
 
 	ctx := req.Context()
@@ -49,21 +50,23 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.exchangeDone(true)
 		return nil, retry.Mark(err, retry.Invalid)
 	}
-	if used {
+	if check {
 		if err := c.checkIdle(); err != nil {
 			if l := c.cfg.Logger; l != nil {
 				l.Debug("h1: idle connection found dead", "remote", c.nc.RemoteAddr(), "err", err)
 			}
 			c.closeNet(err)
 			c.exchangeDone(false)
-			return nil, retry.Mark(err, retry.Unprocessed)
+			return nil, retry.MarkStale(err)
 		}
 	}
 	ex.start = time.Now() // after the check, which may have waited
 
 	c.written.Store(0)
+	trace := httptrace.ContextClientTrace(ctx)
 	c.mu.Lock()
 	c.ctx = ctx
+	c.trace = trace
 	c.writeErr, c.bodyErr = nil, nil
 	c.awaitingHeader = true
 	if ex.pl.close {
@@ -74,7 +77,7 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.stopCtx = context.AfterFunc(ctx, c.ctxDone)
 	}
 	c.mu.Unlock()
-	ex.trace = httptrace.ContextClientTrace(ctx)
+	ex.trace = trace
 
 	resp, err := c.carry(&ex)
 	if err != nil {

@@ -224,9 +224,19 @@ func splitCookies(v string, f func(pair string)) {
 }
 
 // encodeHeadersLocked hpack-encodes the header block into w.hbuf. Needs w.mu.
-func (w *frameWriter) encodeHeadersLocked(rh *reqHeaders) {
+// When seen is not nil, each field encoded is appended to it as a name and
+// a value, in wire order, for the WroteHeaderField trace hook, which runs
+// once the lock is released.
+func (w *frameWriter) encodeHeadersLocked(rh *reqHeaders, seen *[]string) {
 	w.hbuf.Reset()
-	rh.forEach(w.writeField)
+	if seen == nil {
+		rh.forEach(w.writeField)
+		return
+	}
+	rh.forEach(func(name, value string) {
+		w.writeField(name, value)
+		*seen = append(*seen, name, value)
+	})
 }
 
 func (w *frameWriter) writeField(name, value string) {

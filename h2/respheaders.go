@@ -207,20 +207,25 @@ func trailerKey(name string) string { return canonHeader(strings.ToLower(name)) 
 // gotFinal and num1xx, so the snapshot taken under the lock stays valid.
 func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 	cc.mu.Lock()
+	cc.pings.budget.gotHeadersOrData()
 	cs, idle := cc.streamLocked(b.streamID)
 	var trailers, recvEnd bool
+	var late error
 	if cs != nil {
 		trailers, recvEnd = cs.gotFinal, cs.recvEnd
+	} else if !idle {
+		late = cc.lateFrameLocked("HEADERS", b.streamID)
 	}
 	cc.mu.Unlock()
 	switch {
 	case cs == nil && idle:
 		return ConnectionError{Code: ErrCodeProtocol, Reason: fmt.Sprintf("HEADERS on idle stream %d", b.streamID)}
 	case cs == nil:
-		return nil // a stream we already closed or reset
+		// nil for a stream we reset: the block was decoded all the same,
+		// keeping the HPACK table in step.
+		return late
 	case recvEnd:
-		cc.abortStream(cs, cc.streamErr(cs, ErrCodeStreamClosed, "HEADERS after END_STREAM"), ErrCodeStreamClosed, true)
-		return nil
+		return halfClosedError("HEADERS", b.streamID)
 	case b.tooLarge:
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "response header list exceeds %d bytes", b.limit), ErrCodeProtocol, true)
 		return nil
@@ -308,23 +313,32 @@ func (cc *ClientConn) onTrailers(cs *stream, b *headerBlock) {
 // on1xx handles an informational response (owned by the reader goroutine).
 func (cc *ClientConn) on1xx(cs *stream, b *headerBlock, code int) {
 	cs.num1xx++
-	if code == http.StatusContinue {
-		cc.mu.Lock()
-		cs.got100 = true
-		cc.mu.Unlock()
-		signal(cs.sendable)
-	}
 	switch {
 	case b.endStream || code == http.StatusSwitchingProtocols:
 		// §8.1: an informational response cannot end the stream; 101 is
 		// not allowed in HTTP/2 (§8.6).
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "invalid informational response %d", code), ErrCodeProtocol, true)
+		return
 	case cs.num1xx > max1xx:
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeCancel, "more than %d informational (1xx) responses", max1xx), ErrCodeCancel, true)
+		return
 	case cs.trace != nil && cs.trace.Got1xxResponse != nil:
 		if err := cs.trace.Got1xxResponse(code, textproto.MIMEHeader(headerOf(b.fields, nil))); err != nil {
 			cc.abortStream(cs, err, ErrCodeCancel, true)
+			return
 		}
+	}
+	if code == http.StatusContinue {
+		// The hooks run before the body writer is woken, so that
+		// Got100Continue comes before the upload's WroteRequest, in the
+		// order net/http gives on HTTP/2 (Got1xxResponse first).
+		if cs.trace != nil && cs.trace.Got100Continue != nil {
+			cs.trace.Got100Continue()
+		}
+		cc.mu.Lock()
+		cs.got100 = true
+		cc.mu.Unlock()
+		signal(cs.sendable)
 	}
 }
 

@@ -73,6 +73,11 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if cs.trace != nil && cs.trace.WroteHeaders != nil {
 		cs.trace.WroteHeaders()
 	}
+	if rh.expect && cs.trace != nil && cs.trace.Wait100Continue != nil {
+		// Here rather than in writeBody's goroutine, so that it comes
+		// before any answer to the request, as in net/http.
+		cs.trace.Wait100Continue()
+	}
 	switch {
 	case rh.hasBody:
 		go cs.writeBody(req.Body, rh.bodyLen, rh.expect)
@@ -207,6 +212,7 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 		return err
 	}
 	cs.id = cc.nextID
+	cs.framesAtOpen = cc.framesRead.Load()
 	cc.nextID += 2
 	cc.streams[cs.id] = cs
 	cc.slots.pending--
@@ -226,11 +232,24 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 	cc.mu.Unlock()
 	defer cc.run(&a)
 
-	w.encodeHeadersLocked(rh)
+	var seen *[]string
+	if cs.trace != nil && cs.trace.WroteHeaderField != nil {
+		seen = new([]string)
+	}
+	w.encodeHeadersLocked(rh, seen)
 	w.writeHeaderBlockLocked(cs.id, endStream, maxFrame)
 	if err := w.end(); err != nil {
 		// The stream fails with the connection; RoundTrip reports that.
 		cc.closeWithError(writeFailure(err))
+	}
+	if seen != nil {
+		// As in net/http: one call per field as encoded, pseudo-header
+		// fields included, each with its single value. They come after
+		// the writer lock is released, so a slow hook stalls only this
+		// request.
+		for i := 0; i+1 < len(*seen); i += 2 {
+			cs.trace.WroteHeaderField((*seen)[i], []string{(*seen)[i+1]})
+		}
 	}
 	return nil
 }

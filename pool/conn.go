@@ -53,3 +53,27 @@ type Conn interface {
 type causeCloser interface {
 	CloseWithError(cause error) error
 }
+
+// Detacher is implemented by a connection that can leave the pool while it
+// is still open: after an HTTP/1.1 protocol switch (101 Switching
+// Protocols) the connection belongs to whoever holds the response. Once
+// Detached reports true, which it does only with Err non-nil, the pool
+// forgets the connection at its next hook call, in flight or not, and
+// neither closes nor counts it any more.
+type Detacher interface {
+	Detached() bool
+}
+
+func detached(c Conn) bool {
+	d, ok := c.(Detacher)
+	return ok && d.Detached()
+}
+
+// idleWaiter is implemented by connections that must hear when they are
+// handed out after waiting idle: the peer may have closed them meanwhile,
+// even if they never carried a request (a dial that lost the race to a
+// freed connection), and they check for that before the next request.
+// The pool calls WaitedIdle under its lock.
+type idleWaiter interface {
+	WaitedIdle()
+}

@@ -28,6 +28,7 @@ type fakeConn struct {
 	releases  int
 	closes    int
 	cause     error // given to CloseWithError
+	detached  bool
 }
 
 func newFakeConn(id int, mux bool, slots int, onChange func()) *fakeConn {
@@ -163,6 +164,21 @@ func (c *fakeConn) closeCause() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cause
+}
+
+func (c *fakeConn) Detached() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.detached
+}
+
+// detach hands the conn over, as an HTTP/1.1 conn does after a 101.
+func (c *fakeConn) detach() {
+	c.mu.Lock()
+	c.err = errors.New("fake: switched protocols")
+	c.detached = true
+	c.mu.Unlock()
+	c.fire()
 }
 
 func (c *fakeConn) closed() bool {

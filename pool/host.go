@@ -44,7 +44,11 @@ type pconn struct {
 	removed  bool      // no longer in the pool; hooks are ignored
 	idx      int       // position in h.conns
 	idleAt   time.Time // IdleSince when it went on the idle lists
-	links    [numLists]link
+	// quietSince is the conn's own IdleSince when reserveMuxLocked took a
+	// slot on it while nothing was in flight, zero otherwise; takeLocked
+	// reads and clears it.
+	quietSince time.Time
+	links      [numLists]link
 }
 
 // reserveLocked finds a conn with a free slot and reserves it, or returns
@@ -81,17 +85,34 @@ func (h *host) reserveMuxLocked() *pconn {
 	if best == nil {
 		return nil
 	}
-	if best.c.Reserve() {
+	if reserveMux(best) {
 		return best
 	}
 	// The conn's state moved under us (a GOAWAY, new SETTINGS); any other
 	// conn that still takes a request will do.
 	for _, pc := range h.mux {
-		if pc != best && !pc.dead && pc.c.Reserve() {
+		if pc != best && !pc.dead && reserveMux(pc) {
 			return pc
 		}
 	}
 	return nil
+}
+
+// reserveMux reserves a slot on the multiplexed pc, noting whether it had
+// nothing in flight. A multiplexed conn whose last stream just ended
+// calls its hook from its own reader, so it may not be on the idle lists
+// yet when the next request comes; GotInfo.WasIdle must not depend on
+// that race. net/http, too, asks the connection (no streams open).
+func reserveMux(pc *pconn) bool {
+	var quiet time.Time
+	if pc.c.InFlight() == 0 {
+		quiet = pc.c.IdleSince()
+	}
+	if !pc.c.Reserve() {
+		return false
+	}
+	pc.quietSince = quiet
+	return true
 }
 
 // usableMuxLocked reports whether the origin has a multiplexed conn that

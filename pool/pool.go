@@ -26,7 +26,9 @@ type Key struct {
 	Proxy  string // proxy URL, "" when direct
 	// MayMultiplex: a dial to this origin may yield a multiplexed connection
 	// (HTTP/2 is offered). While such an origin's protocol is unknown,
-	// requests coalesce on one dial.
+	// requests coalesce on one dial. False asks the dial for a connection
+	// that never multiplexes, so the same origin may have two keys: one
+	// for ordinary requests and one for those that need HTTP/1.1.
 	MayMultiplex bool
 }
 
@@ -207,7 +209,14 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 		info.WasIdle = true
 		info.IdleSince = pc.idleAt
 		p.unmarkIdleLocked(pc)
+		if iw, ok := pc.c.(idleWaiter); ok {
+			iw.WaitedIdle()
+		}
+	} else if !pc.quietSince.IsZero() && pc.used {
+		info.WasIdle = true
+		info.IdleSince = pc.quietSince
 	}
+	pc.quietSince = time.Time{}
 	pc.used = true
 	if info.Reused {
 		p.counts.reuses++

@@ -119,7 +119,10 @@ func (p *Pool) refreshLocked(pc *pconn, a *after) {
 	}
 	inFlight := pc.c.InFlight()
 	if pc.dead {
-		if inFlight == 0 {
+		switch {
+		case detached(pc.c):
+			p.removeConnLocked(pc, a, "conn detached")
+		case inFlight == 0:
 			p.removeConnLocked(pc, a, "conn removed")
 		}
 		return
@@ -138,13 +141,16 @@ func (p *Pool) settleIdleLocked(pc *pconn) {
 	}
 }
 
-// removeConnLocked takes pc out of the pool and schedules its Close.
+// removeConnLocked takes pc out of the pool and schedules its Close,
+// unless the conn detached itself: then it is its new owner's to close.
 func (p *Pool) removeConnLocked(pc *pconn, a *after, why string) {
 	h := pc.h
 	pc.removed = true
 	p.unmarkIdleLocked(pc)
 	h.dropConnLocked(pc)
-	a.close = append(a.close, pc.c)
+	if !detached(pc.c) {
+		a.close = append(a.close, pc.c)
+	}
 	if p.log != nil {
 		a.logf(why, h.key, len(h.conns), nil)
 	}

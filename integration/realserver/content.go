@@ -1,6 +1,7 @@
 package realserver
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,6 +27,11 @@ const (
 	BigHdrFile = "/bigheaders.txt"
 	Missing    = "/missing"
 	SumPath    = "/sum"
+	// UpgradePath takes requests that switch protocols (Connection:
+	// upgrade), on servers whose Caps.Upgrade is set: they are relayed to
+	// Options.UpgradeUpstream, or to Go's upstream, which answers any
+	// protocol token with 101 and then echoes every byte upper-cased.
+	UpgradePath = "/upgrade"
 )
 
 var fileSizes = map[string]int{
@@ -124,6 +130,37 @@ func sumHandler(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "%d %s", n, hex.EncodeToString(h.Sum(nil)))
 }
 
+// upgradeEchoHandler switches to the protocol the request names and echoes
+// what it reads, upper-cased, until the client closes.
+func upgradeEchoHandler(w http.ResponseWriter, r *http.Request) {
+	up := r.Header.Get("Upgrade")
+	if up == "" {
+		http.Error(w, "Upgrade header required", http.StatusUpgradeRequired)
+		return
+	}
+	nc, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, "cannot switch protocols: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer nc.Close()
+	if _, err := fmt.Fprintf(nc, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", up); err != nil {
+		return
+	}
+	buf := make([]byte, 4096)
+	for {
+		n, err := brw.Read(buf)
+		if n > 0 {
+			if _, werr := nc.Write(bytes.ToUpper(buf[:n])); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
 // upstream is Go's HTTP/1.1 server behind a proxying server: it answers
 // /sum, and serves the files for servers that cannot serve large files
 // themselves.
@@ -140,6 +177,7 @@ func startUpstream() (*upstream, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(SumPath, sumHandler)
+	mux.HandleFunc(UpgradePath, upgradeEchoHandler)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		b, ok := files()[r.URL.Path]
 		if !ok {

@@ -10,14 +10,20 @@ import (
 
 // startNginx runs nginx with one worker: TLS (h2 and http/1.1 by ALPN),
 // cleartext HTTP/1.1, h2c with prior knowledge, and a TLS listener without
-// http2 whose ALPN offers only http/1.1. POST/PUT /sum go to Go's server
-// as an upstream; reload is "nginx -s reload" (SIGHUP to the master).
+// http2 whose ALPN offers only http/1.1. POST/PUT /sum and upgrades to
+// UpgradePath go to Go's server as an upstream (upgrades to
+// Options.UpgradeUpstream when set); reload is "nginx -s reload" (SIGHUP
+// to the master).
 func startNginx(ctx context.Context, o Options) (*Server, error) {
 	w, err := prepare(o, "nginx", 4, true)
 	if err != nil {
 		return nil, err
 	}
 	bin, root, cert, key, up, ports := w.bin, w.root, w.cert, w.key, w.up, w.ports
+	upgradeAddr := up.addr
+	if o.UpgradeUpstream != "" {
+		upgradeAddr = o.UpgradeUpstream
+	}
 	var big strings.Builder
 	for _, kv := range sortedBigHeaders() {
 		fmt.Fprintf(&big, "      add_header %s %q always;\n", kv[0], kv[1])
@@ -56,9 +62,16 @@ http {
     }
     location = /bigheaders.txt {
 %[11]s    }
+    location = %[12]s {
+      proxy_pass http://%[13]s;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+      proxy_read_timeout 60s;
+    }
   }
 }
-`, o.Dir, seconds(o.IdleTimeout), ports[0], ports[1], ports[2], ports[3], cert, key, root, up.addr, big.String())
+`, o.Dir, seconds(o.IdleTimeout), ports[0], ports[1], ports[2], ports[3], cert, key, root, up.addr, big.String(), UpgradePath, upgradeAddr)
 	p, stop, err := w.launch(ctx, o, "nginx", "nginx.conf", conf, func(confPath string) []string {
 		return []string{"-c", confPath, "-p", o.Dir, "-e", filepath.Join(o.Dir, "nginx-error.log")}
 	})
@@ -71,7 +84,7 @@ http {
 		Caps: Caps{
 			Protos: Protos, Upload: UploadDigest, Upstream: true, BigHeaders: true,
 			IdleTimeout: roundSeconds(o.IdleTimeout), Reload: true, EarlyUploadAnswer: true,
-			MaxRequestHeaderBytes: 8192,
+			MaxRequestHeaderBytes: 8192, Upgrade: true,
 		},
 		HTTP1OnlyTLSAddr: ports[3],
 		reload:           func(context.Context) error { return p.signal(syscall.SIGHUP) },

@@ -97,6 +97,9 @@ type Caps struct {
 	// MaxRequestHeaderBytes is the largest single request header field the
 	// server accepts, as configured or documented.
 	MaxRequestHeaderBytes int
+	// Upgrade is true when requests for UpgradePath that switch protocols
+	// are relayed (see UpgradePath and Options.UpgradeUpstream).
+	Upgrade bool
 }
 
 // Options configure Start.
@@ -109,7 +112,15 @@ type Options struct {
 	// IdleTimeout is the keep-alive timeout to configure (servers round it
 	// up to whole seconds where their syntax needs it). Zero means 1s.
 	IdleTimeout time.Duration
+	// UpgradeUpstream is the host:port of a cleartext HTTP/1.1 server to
+	// which servers with Caps.Upgrade relay requests for UpgradePath (a
+	// WebSocket server, say). Empty means Go's upstream and its echo.
+	UpgradeUpstream string
 }
+
+// DefaultCerts returns the certificates tests share (see Options.Certs),
+// for callers outside this module, which cannot name the type.
+func DefaultCerts() (*testcert.Certs, error) { return testcert.Default() }
 
 // Server is one started server. Its methods are safe for concurrent use.
 type Server struct {

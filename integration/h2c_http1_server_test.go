@@ -1,0 +1,48 @@
+package integration
+
+import (
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plexhttp/plex"
+	"github.com/plexhttp/plex/integration/realserver"
+)
+
+// Prior-knowledge HTTP/2 to a server that speaks only HTTP/1.1 fails with
+// an error that says so, not a FRAME_SIZE_ERROR, and it is not marked as
+// possibly processed: the server took the preface for a request it could
+// not serve and never saw ours.
+func TestH2CToHTTP1Server(t *testing.T) {
+	t.Run("go", func(t *testing.T) {
+		var ours atomic.Int32
+		s := startGo(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != "PRI" { // Go's server hands the preface to the handler
+				ours.Add(1)
+			}
+		}))
+		checkH2CToHTTP1(t, s.URL)
+		require.Zero(t, ours.Load(), "the request never reached the handler")
+	})
+	t.Run("nginx", func(t *testing.T) {
+		srv := useServer(t, realserver.Nginx)
+		u, ok := srv.URL(realserver.H1)
+		require.True(t, ok)
+		checkH2CToHTTP1(t, u)
+	})
+}
+
+func checkH2CToHTTP1(t *testing.T, base string) {
+	t.Helper()
+	c := newClient(t, nil, plex.WithProtocols(plex.UnencryptedHTTP2))
+	req, err := http.NewRequest(http.MethodPost, base+"/small.txt", http.NoBody)
+	require.NoError(t, err)
+	_, err = c.RoundTrip(req)
+	require.Error(t, err)
+	require.ErrorContains(t, err, "h2: server at "+req.URL.Host+" speaks HTTP/1.1, not HTTP/2 with prior knowledge")
+	require.ErrorContains(t, err, "HTTP/1.")
+	require.NotErrorIs(t, err, plex.ErrMaybeProcessed)
+	require.Zero(t, c.Stats().Retries, "a server that speaks HTTP/1.1 is not asked again")
+}
