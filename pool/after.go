@@ -11,6 +11,7 @@ import (
 // cost nothing, on the per-request path.
 type after struct {
 	close []Conn
+	cause error // given to conns that take one (causeCloser) as they close
 	logs  []logEvent
 }
 
@@ -29,7 +30,11 @@ func (a *after) logf(msg string, key Key, conns int, err error) {
 
 func (a *after) run(p *Pool) {
 	for _, c := range a.close {
-		c.Close()
+		if cc, ok := c.(causeCloser); ok && a.cause != nil {
+			cc.CloseWithError(a.cause)
+		} else {
+			c.Close()
+		}
 	}
 	for _, e := range a.logs {
 		attrs := []any{
