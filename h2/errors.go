@@ -209,8 +209,12 @@ func fromFramerError(err error, detail error) (*ConnectionError, *StreamError) {
 // notProcessed marks err, a reason the request was provably not processed,
 // as refused when the peer turned it away (REFUSED_STREAM, or a GOAWAY with
 // an error code) and as plainly unprocessed otherwise, so the Client can
-// pace its resends without knowing HTTP/2's errors.
+// pace its resends without knowing HTTP/2's errors. A server that answered
+// in HTTP/1.1 keeps its own mark: asking it again would get the same answer.
 func notProcessed(err error) error {
+	if isHTTP1Server(err) {
+		return err // marked: never processed, and not worth a retry
+	}
 	var se StreamError
 	if errors.As(err, &se) && se.Code == ErrCodeRefusedStream {
 		return retry.MarkRefused(err)

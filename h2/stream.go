@@ -88,9 +88,7 @@ func signal(ch chan struct{}) {
 // failureLocked marks a connection-level err with how far this stream got.
 func (cs *stream) failureLocked(err error) error {
 	switch {
-	case isHTTP1Server(err):
-		return err // marked: never processed, and not worth a retry
-	case !cs.wroteHdrs:
+	case !cs.wroteHdrs, isHTTP1Server(err):
 		return notProcessed(err)
 	case !cs.gotFinal:
 		var ga *closedAfterGoAwayError
