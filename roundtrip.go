@@ -75,7 +75,7 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 			return resp, nil
 		}
 		ev.released()
-		next := c.replay(req, err, info.Reused, attempt)
+		next := c.replay(req, err, info.Reused || info.WasIdle, attempt)
 		if next == nil {
 			return nil, c.finalError(req, err, sent)
 		}
@@ -83,7 +83,9 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 			sent = true
 		}
 		var wait time.Duration
-		if attempt > 1 || retry.Refused(err) {
+		if retry.Stale(err) {
+			attempt-- // neither a try nor a wait: see retry.MarkStale
+		} else if attempt > 1 || retry.Refused(err) {
 			waits++
 			wait = c.backoff.Delay(waits, rand.Float64())
 		}
@@ -110,6 +112,8 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 
 // replay decides, in the one place that reads the retry markers, whether a
 // failed request may be sent again, and returns the request to send, or nil.
+// reused is true for a connection that carried a request before or waited
+// idle in the pool: either may have been closed by the server unseen.
 func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) *http.Request {
 	if !c.backoff.Allows(attempt) || c.closed.Load() || req.Context().Err() != nil {
 		return nil

@@ -71,6 +71,7 @@ type Conn struct {
 	reserved       bool            // guarded by mu; the slot is taken (Reserve until the exchange ends)
 	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
 	used           bool            // guarded by mu; an exchange completed and the conn was kept
+	waitedIdle     bool            // guarded by mu; WaitedIdle was called since the last exchange began
 	idleSince      time.Time       // guarded by mu
 	reqBody        io.Closer       // guarded by mu; request body not yet closed
 	ctx            context.Context // guarded by mu; of the exchange under way
@@ -163,6 +164,17 @@ func (c *Conn) Reserve() bool {
 	c.reserved = true
 	c.idleSince = time.Time{}
 	return true
+}
+
+// WaitedIdle tells the connection that it waited idle in a pool before the
+// request it is about to carry. The server may have closed it meanwhile
+// (an idle timeout, a graceful shutdown), whether or not it carried a
+// request before, so RoundTrip first checks for that, as it does on every
+// connection that carried one.
+func (c *Conn) WaitedIdle() {
+	c.mu.Lock()
+	c.waitedIdle = true
+	c.mu.Unlock()
 }
 
 // Release gives back a slot taken by Reserve that RoundTrip never used.

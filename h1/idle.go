@@ -25,11 +25,11 @@ const tlsProbeWait = 2 * time.Millisecond
 // pastDeadline is a read deadline that has always passed.
 var pastDeadline = time.Unix(1, 0)
 
-// checkIdle reports an error when the connection, used before, died or
-// received bytes while idle. It runs for every reused connection just
-// before a request is written: a server may close an idle connection at
-// any time, and finding out before writing keeps the request unprocessed
-// and so safe to send elsewhere. Bytes nobody asked for (a 408 sent when
+// checkIdle reports an error when the connection died or received bytes
+// while idle. It runs just before a request is written on every connection
+// that carried a request before or waited idle in the pool (WaitedIdle): a
+// server may close an idle connection at any time, and finding out before
+// writing keeps the request unprocessed and so safe to send elsewhere. Bytes nobody asked for (a 408 sent when
 // an idle timeout expires, the body of a HEAD answer, a response sent
 // twice) must never be read as the answer to the next request, so any
 // byte at all ends the connection. Bytes read along with the previous

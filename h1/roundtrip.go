@@ -36,7 +36,8 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		c.reqBody = req.Body
 	}
-	used := c.used
+	check := c.used || c.waitedIdle
+	c.waitedIdle = false
 	c.mu.Unlock()
 
 	ctx := req.Context()
@@ -49,14 +50,14 @@ func (c *Conn) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.exchangeDone(true)
 		return nil, retry.Mark(err, retry.Invalid)
 	}
-	if used {
+	if check {
 		if err := c.checkIdle(); err != nil {
 			if l := c.cfg.Logger; l != nil {
 				l.Debug("h1: idle connection found dead", "remote", c.nc.RemoteAddr(), "err", err)
 			}
 			c.closeNet(err)
 			c.exchangeDone(false)
-			return nil, retry.Mark(err, retry.Unprocessed)
+			return nil, retry.MarkStale(err)
 		}
 	}
 	ex.start = time.Now() // after the check, which may have waited

@@ -45,6 +45,7 @@ type ClientConn struct {
 	idleTimer  *time.Timer   // health check; nil when ReadIdleTimeout is 0
 	readerDone chan struct{} // closed when the reader goroutine returns
 	readerBusy atomic.Bool   // the reader is handling a frame or closing (and may be calling onChange)
+	framesRead atomic.Uint64 // frames read so far; written by the reader goroutine only
 	done       chan struct{} // closed when the connection closes
 
 	mu        sync.Mutex
@@ -56,7 +57,8 @@ type ClientConn struct {
 	recvWin   recvWindow // connection-level, ours
 	waiting   []*stream  // streams a goroutine waits on for bytes (feed.go)
 	pings     pingState
-	err       error // non-nil once no new streams may start
+	ended     closedStreams // how recently closed streams closed
+	err       error         // non-nil once no new streams may start
 	goAway    *GoAwayError
 	closed    bool
 	idleSince time.Time

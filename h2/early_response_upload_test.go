@@ -32,7 +32,6 @@ func TestCloseAfterEOFStopsStalledUpload(t *testing.T) {
 		h.wantInFlight(1)
 		require.NoError(t, r.resp.Body.Close())
 		h.p.WantRSTStream(id, http2.ErrCodeCancel)
-		h.p.WritePing(true, h.p.WantPing())
 		h.wantInFlight(0)
 		h.p.WantIdle()
 	})
@@ -56,7 +55,6 @@ func TestBodylessEarlyResponseStopsStalledUpload(t *testing.T) {
 		}
 		h.p.WriteHeaders(id, true, ":status", "204")
 		h.p.WantRSTStream(id, http2.ErrCodeCancel)
-		h.p.WritePing(true, h.p.WantPing())
 		r := h.result(ch)
 		require.NoError(t, r.err)
 		require.Equal(t, 204, r.resp.StatusCode)

@@ -15,7 +15,7 @@ type pingKind uint8
 const (
 	pingUser   pingKind = iota // Ping: the caller waits on ch
 	pingHealth                 // ReadIdleTimeout health check
-	pingReset                  // proves the peer saw our RST_STREAMs
+	pingReset                  // proves the peer saw our RST_STREAMs, and that it lives
 )
 
 // pendingPing is one PING awaiting its ACK.
@@ -33,11 +33,15 @@ type pingState struct {
 	healthOut bool
 	resetOut  bool
 	// unpinged counts reset streams sent after the outstanding reset PING,
-	// to be covered by the next one.
+	// to be covered by the next one if the budget allows it.
 	unpinged int
+	budget   pingBudget
 }
 
-func (p *pingState) init() { p.out = make(map[[8]byte]*pendingPing) }
+func (p *pingState) init() {
+	p.out = make(map[[8]byte]*pendingPing)
+	p.budget = newPingBudget()
+}
 
 func (p *pingState) next() [8]byte {
 	p.seq++
@@ -66,6 +70,7 @@ func (cc *ClientConn) startPingLocked(kind pingKind, resets int, a *actions) {
 	cc.pings.out[data] = &pendingPing{kind: kind, resets: resets, timer: time.AfterFunc(d, func() {
 		cc.pingTimedOut(data, why, d)
 	})}
+	cc.pings.budget.sent(time.Now(), len(cc.streams) > 0)
 	a.ping, a.pingData = true, data
 }
 
@@ -78,16 +83,27 @@ func (cc *ClientConn) pingTimedOut(data [8]byte, why string, d time.Duration) {
 	}
 }
 
-// countResetLocked counts a RST_STREAM we are sending against the slot
-// limit until a PING round trip shows the peer processed it; the same PING
-// finds a dead connection quickly after a timeout or cancellation.
-func (cc *ClientConn) countResetLocked(a *actions) {
-	cc.slots.resets++
-	cc.pings.unpinged++
-	if !cc.pings.resetOut {
+// countResetLocked decides whether the RST_STREAM we are sending for cs
+// goes with a PING. The PING finds a dead connection quickly after a
+// timeout or cancellation, and until its ACK the reset stream counts
+// against the slot limit, so that requests do not pile onto a connection
+// that may not answer. It is needed only when nothing arrived since cs
+// opened, and is sent at most once until HEADERS or DATA arrive (the rule
+// net/http follows, golang/go#70575): PINGs in a row without either are
+// what a strict server punishes (pingpolicy.go). A reset without a PING
+// frees its slot at once.
+func (cc *ClientConn) countResetLocked(cs *stream, a *actions) {
+	if cc.framesRead.Load() != cs.framesAtOpen {
+		return
+	}
+	switch {
+	case cc.pings.resetOut:
+		cc.slots.resets++
+		cc.pings.unpinged++
+	case cc.pings.budget.free():
+		cc.slots.resets++
 		cc.pings.resetOut = true
-		cc.startPingLocked(pingReset, cc.pings.unpinged, a)
-		cc.pings.unpinged = 0
+		cc.startPingLocked(pingReset, 1, a)
 	}
 }
 
@@ -96,6 +112,14 @@ func (cc *ClientConn) onReadIdle() {
 	var a actions
 	cc.mu.Lock()
 	if cc.closed || cc.pings.healthOut {
+		cc.mu.Unlock()
+		return
+	}
+	now, streams := time.Now(), len(cc.streams) > 0
+	if cc.pings.budget.strikesAfter(now, streams) > maxOwnPingStrikes {
+		// Another PING now could cost the connection; look again once
+		// one is allowed (a frame arriving meanwhile restarts the wait).
+		cc.idleTimer.Reset(cc.pings.budget.allowedAt(streams).Sub(now))
 		cc.mu.Unlock()
 		return
 	}
@@ -136,10 +160,16 @@ func (cc *ClientConn) onPing(f *http2.PingFrame) error {
 	case pingReset:
 		cc.slots.resets -= pp.resets
 		cc.pings.resetOut = false
-		if cc.pings.unpinged > 0 {
-			cc.pings.resetOut = true
-			cc.startPingLocked(pingReset, cc.pings.unpinged, &a)
+		if n := cc.pings.unpinged; n > 0 {
 			cc.pings.unpinged = 0
+			if cc.pings.budget.free() {
+				cc.pings.resetOut = true
+				cc.startPingLocked(pingReset, n, &a)
+			} else {
+				// The ACK shows the peer alive; another PING is not
+				// worth what it could cost.
+				cc.slots.resets -= n
+			}
 		}
 		cc.slots.grant()
 		a.changed = true
@@ -160,6 +190,7 @@ func (cc *ClientConn) Ping(ctx context.Context) error {
 	data := cc.pings.next()
 	pp := &pendingPing{kind: pingUser, ch: make(chan struct{})}
 	cc.pings.out[data] = pp
+	cc.pings.budget.sent(time.Now(), len(cc.streams) > 0)
 	cc.mu.Unlock()
 
 	w := &cc.w

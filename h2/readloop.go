@@ -36,6 +36,7 @@ func (cc *ClientConn) readFrames() error {
 		if err != nil {
 			ce, se := fromFramerError(err, cc.fr.ErrorDetail())
 			if se != nil {
+				cc.framesRead.Add(1) // a malformed frame is a sign of life too
 				cc.onFramerStreamError(*se)
 				continue
 			}
@@ -44,6 +45,7 @@ func (cc *ClientConn) readFrames() error {
 			}
 			return cc.readFailure(err)
 		}
+		cc.framesRead.Add(1)
 		if cc.trace != nil {
 			cc.traceRead(f)
 		}
@@ -144,6 +146,7 @@ func (cc *ClientConn) onData(f *http2.DataFrame) error {
 	n := f.Length // flow control counts padding too (§6.9.1)
 	data := f.Data()
 	cc.mu.Lock()
+	cc.pings.budget.gotHeadersOrData()
 	if !cc.recvWin.consume(n) {
 		cc.mu.Unlock()
 		return ConnectionError{Code: ErrCodeFlowControl, Reason: fmt.Sprintf("DATA of %d bytes on stream %d exceeds the connection window", n, f.StreamID)}
@@ -154,12 +157,21 @@ func (cc *ClientConn) onData(f *http2.DataFrame) error {
 			cc.mu.Unlock()
 			return ConnectionError{Code: ErrCodeProtocol, Reason: fmt.Sprintf("DATA on idle stream %d", f.StreamID)}
 		}
-		// A stream we closed or reset: the bytes still count against the
-		// connection window, so give them back.
+		if err := cc.lateFrameLocked("DATA", f.StreamID); err != nil {
+			cc.mu.Unlock()
+			return err
+		}
+		// A stream we reset, or one closed too long ago to judge: the
+		// bytes still count against the connection window, so give them
+		// back.
 		a.connWU = cc.recvWin.release(int(n))
 		cc.mu.Unlock()
 		cc.run(&a)
 		return nil
+	}
+	if cs.recvEnd {
+		cc.mu.Unlock()
+		return halfClosedError("DATA", f.StreamID)
 	}
 	switch {
 	case !cs.recv.consume(n):
@@ -168,9 +180,6 @@ func (cc *ClientConn) onData(f *http2.DataFrame) error {
 	case !cs.gotFinal:
 		a.connWU = cc.recvWin.release(int(n))
 		cc.abortStreamLocked(cs, cc.streamErr(cs, ErrCodeProtocol, "DATA before response headers"), ErrCodeProtocol, true, &a)
-	case cs.recvEnd:
-		a.connWU = cc.recvWin.release(int(n))
-		cc.abortStreamLocked(cs, cc.streamErr(cs, ErrCodeStreamClosed, "DATA after END_STREAM"), ErrCodeStreamClosed, true, &a)
 	default:
 		cc.acceptDataLocked(cs, f, data, n, &a)
 	}
@@ -251,6 +260,7 @@ func (cc *ClientConn) onRSTStream(f *http2.RSTStreamFrame) error {
 	}
 	code := ErrCode(f.ErrCode)
 	serr := StreamError{StreamID: f.StreamID, Code: code, Remote: true}
+	cs.peerReset = true
 	switch {
 	case cs.recvEnd && (code == ErrCodeNo || code == ErrCodeCancel):
 		// §8.1: a server may answer before reading the whole request and

@@ -207,20 +207,25 @@ func trailerKey(name string) string { return canonHeader(strings.ToLower(name)) 
 // gotFinal and num1xx, so the snapshot taken under the lock stays valid.
 func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 	cc.mu.Lock()
+	cc.pings.budget.gotHeadersOrData()
 	cs, idle := cc.streamLocked(b.streamID)
 	var trailers, recvEnd bool
+	var late error
 	if cs != nil {
 		trailers, recvEnd = cs.gotFinal, cs.recvEnd
+	} else if !idle {
+		late = cc.lateFrameLocked("HEADERS", b.streamID)
 	}
 	cc.mu.Unlock()
 	switch {
 	case cs == nil && idle:
 		return ConnectionError{Code: ErrCodeProtocol, Reason: fmt.Sprintf("HEADERS on idle stream %d", b.streamID)}
 	case cs == nil:
-		return nil // a stream we already closed or reset
+		// nil for a stream we reset: the block was decoded all the same,
+		// keeping the HPACK table in step.
+		return late
 	case recvEnd:
-		cc.abortStream(cs, cc.streamErr(cs, ErrCodeStreamClosed, "HEADERS after END_STREAM"), ErrCodeStreamClosed, true)
-		return nil
+		return halfClosedError("HEADERS", b.streamID)
 	case b.tooLarge:
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "response header list exceeds %d bytes", b.limit), ErrCodeProtocol, true)
 		return nil

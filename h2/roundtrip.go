@@ -212,6 +212,7 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 		return err
 	}
 	cs.id = cc.nextID
+	cs.framesAtOpen = cc.framesRead.Load()
 	cc.nextID += 2
 	cc.streams[cs.id] = cs
 	cc.slots.pending--

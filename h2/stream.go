@@ -44,8 +44,10 @@ type stream struct {
 	hvals     [8]string
 
 	// id is assigned under cc.mu as the stream opens, before any other
-	// goroutine can see the stream, and never changes.
-	id uint32
+	// goroutine can see the stream, and never changes; so is framesAtOpen,
+	// cc.framesRead at that moment.
+	id           uint32
+	framesAtOpen uint64
 
 	// mu-guarded:
 	got100        bool // a 100 (Continue) arrived
@@ -54,6 +56,7 @@ type stream struct {
 	wroteHdrs     bool // request HEADERS handed to the writer
 	sentEnd       bool // we sent END_STREAM
 	recvEnd       bool // the peer sent END_STREAM
+	peerReset     bool // the peer sent RST_STREAM
 	closed        bool // removed from cc.streams
 	gotFinal      bool // final (non-1xx) response headers received
 	resp          *http.Response
@@ -210,7 +213,7 @@ func (cc *ClientConn) endStreamLocked(cs *stream, err error, code ErrCode, sendR
 	}
 	if sendRST && !cc.closed {
 		a.rstID, a.rstCode = cs.id, code
-		cc.countResetLocked(a)
+		cc.countResetLocked(cs, a)
 	}
 	cc.closeStreamLocked(cs, a)
 }
@@ -219,6 +222,7 @@ func (cc *ClientConn) endStreamLocked(cs *stream, err error, code ErrCode, sendR
 func (cc *ClientConn) closeStreamLocked(cs *stream, a *actions) {
 	cs.closed = true
 	delete(cc.streams, cs.id)
+	cc.ended.add(cs.id, closeKindOf(cs))
 	cc.slots.active--
 	cc.slots.grant()
 	cc.noteIdleLocked()

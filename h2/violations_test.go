@@ -137,7 +137,6 @@ func TestPeerStreamViolations(t *testing.T) {
 				h.p.WantHeaders(nil)
 				tc.send(h.p)
 				h.p.WantRSTStream(1, tc.code)
-				h.p.WantPing()
 				r := h.result(ch)
 				var se StreamError
 				require.ErrorAs(t, r.err, &se)
@@ -158,7 +157,6 @@ func TestContentLengthMismatchIsBodyError(t *testing.T) {
 		h.p.WriteHeaders(id, false, ":status", "200", "content-length", "10")
 		h.p.WriteData(id, true, []byte("short"))
 		h.p.WantRSTStream(id, http2.ErrCodeProtocol)
-		h.p.WantPing()
 		r := h.result(ch)
 		require.NoError(t, r.err)
 		_, err := io.ReadAll(r.resp.Body)
@@ -249,7 +247,6 @@ func TestPseudoHeaderInTrailersFailsBody(t *testing.T) {
 		h.p.WriteHeaders(id, false, ":status", "200")
 		h.p.WriteHeaders(id, true, ":status", "200")
 		h.p.WantRSTStream(id, http2.ErrCodeProtocol)
-		h.p.WantPing()
 		r := h.result(ch)
 		require.NoError(t, r.err)
 		_, err := io.ReadAll(r.resp.Body)

@@ -66,7 +66,6 @@ func runViolation(t *testing.T, v faults.H2Violation) {
 		return
 	}
 	p.WantRSTStream(id, v.Code)
-	wantPingAnswered(p)
 	o := readLater(t, pc.done(ch), v.InBody)
 	var se h2.StreamError
 	require.ErrorAs(t, o.err, &se)

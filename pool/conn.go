@@ -61,3 +61,12 @@ func detached(c Conn) bool {
 	d, ok := c.(Detacher)
 	return ok && d.Detached()
 }
+
+// idleWaiter is implemented by connections that must hear when they are
+// handed out after waiting idle: the peer may have closed them meanwhile,
+// even if they never carried a request (a dial that lost the race to a
+// freed connection), and they check for that before the next request.
+// The pool calls WaitedIdle under its lock.
+type idleWaiter interface {
+	WaitedIdle()
+}

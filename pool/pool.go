@@ -239,6 +239,9 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 		info.WasIdle = true
 		info.IdleSince = pc.idleAt
 		p.unmarkIdleLocked(pc)
+		if iw, ok := pc.c.(idleWaiter); ok {
+			iw.WaitedIdle()
+		}
 	} else if !pc.quietSince.IsZero() && pc.used {
 		info.WasIdle = true
 		info.IdleSince = pc.quietSince

@@ -33,6 +33,7 @@ type marked struct {
 	p        Progress
 	shutdown bool // the peer had announced a graceful shutdown
 	refused  bool // the peer turned the request away
+	stale    bool // the pooled connection was found closed before use
 }
 
 func (m *marked) Error() string { return m.err.Error() }
@@ -66,6 +67,25 @@ func MarkRefused(err error) error {
 		return nil
 	}
 	return &marked{err: err, p: Unprocessed, refused: true}
+}
+
+// MarkStale marks err Unprocessed, for a request that found the pooled
+// connection it was given already closed by the peer, before anything was
+// written. Each such connection leaves the pool as it is found, so moving
+// on to the next costs the request neither a try nor a wait: after a
+// server restart every idle connection may be dead, and net/http, which
+// drops them as they die, would not have offered them at all.
+func MarkStale(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &marked{err: err, p: Unprocessed, stale: true}
+}
+
+// Stale reports whether err was marked by MarkStale.
+func Stale(err error) bool {
+	var m *marked
+	return errors.As(err, &m) && m.stale
 }
 
 // Refused reports whether err was marked by MarkRefused.

@@ -41,3 +41,12 @@ func TestMarkShutdown(t *testing.T) {
 	require.False(t, AtShutdown(errors.New("x")))
 	require.Nil(t, MarkShutdown(nil))
 }
+
+func TestMarkStale(t *testing.T) {
+	err := MarkStale(errors.New("h1: server closed idle connection"))
+	require.True(t, Stale(err))
+	require.Equal(t, Unprocessed, ProgressOf(err))
+	require.False(t, Refused(err))
+	require.False(t, Stale(Mark(errors.New("x"), Unprocessed)))
+	require.NoError(t, MarkStale(nil))
+}
