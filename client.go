@@ -129,12 +129,8 @@ func newClient(cfg config) *Client {
 // Do sends req and follows redirects with the configured policy, using the
 // cookie jar and the overall timeout set by the options, exactly as
 // http.Client.Do does on top of RoundTrip. Errors are *url.Error values
-// wrapping RoundTrip's.
+// wrapping RoundTrip's, ErrClientClosed after Close among them.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	if c.closed.Load() {
-		closeBody(req)
-		return nil, ErrClientClosed
-	}
 	return c.hc.Do(req)
 }
 
@@ -156,14 +152,15 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // Close closes all connections and stops dials under way. Requests in flight
-// fail; later calls to RoundTrip and Do return ErrClientClosed. Close is
-// safe to call more than once.
+// and response bodies being read fail with an error that matches
+// ErrClientClosed (errors.Is), as do later calls to RoundTrip and Do. Close
+// is safe to call more than once.
 func (c *Client) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
 	c.cancel()
-	return c.pool.Close()
+	return c.pool.CloseWithError(ErrClientClosed)
 }
 
 func closeBody(req *http.Request) {

@@ -80,7 +80,7 @@ func TestFinalErrorSaysWhetherProcessed(t *testing.T) {
 	err = c.finalError(req, base, false)
 	require.ErrorIs(t, err, ErrMaybeProcessed)
 	require.ErrorIs(t, err, base)
-	require.Equal(t, "h1: connection reset (request may have been processed)", err.Error())
+	require.Equal(t, "plex: request may have been processed: h1: connection reset", err.Error())
 	err = c.finalError(req, retry.Mark(base, retry.Unprocessed), false)
 	require.NotErrorIs(t, err, ErrMaybeProcessed)
 	require.ErrorIs(t, err, base)

@@ -9,6 +9,8 @@ import (
 	"net/http/httptrace"
 	"time"
 
+	"golang.org/x/net/http2"
+
 	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/pool"
 )
@@ -185,10 +187,22 @@ func (c *Client) finalError(req *http.Request, err error, sent bool) error {
 	return &maybeProcessedError{err: err}
 }
 
+// maybeProcessedError says that err's request may have been processed. The
+// note goes in front, so the cause's own text stays whole at the end, where
+// programs written for net/http look for it. An HTTP/2 stream error that
+// reads exactly as x/net's keeps that text alone: connect-go recognises a
+// reset by its first bytes ("stream error: ") and its last ("; received
+// from peer") and maps its code to an RPC code. errors.Is(err,
+// ErrMaybeProcessed) still tells.
 type maybeProcessedError struct{ err error }
 
 func (e *maybeProcessedError) Error() string {
-	return e.err.Error() + " (" + ErrMaybeProcessed.Error() + ")"
+	msg := e.err.Error()
+	var se http2.StreamError
+	if errors.As(e.err, &se) && msg == se.Error() {
+		return msg
+	}
+	return "plex: " + ErrMaybeProcessed.Error() + ": " + msg
 }
 func (e *maybeProcessedError) Unwrap() []error { return []error{e.err, ErrMaybeProcessed} }
 

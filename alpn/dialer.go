@@ -209,6 +209,12 @@ func (d *Dialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
 		if c != nil {
 			c.Close()
 		}
+		// A *net.OpError already names the step and the address; net/http
+		// returns it as it is, and callers written for net/http may
+		// type-assert it.
+		if oe, ok := err.(*net.OpError); ok {
+			return nil, withContextError(ctx, oe)
+		}
 		return nil, stepError(ctx, "dial", addr, err)
 	}
 	if c == nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"net/http/httptrace"
 )
 
 // connectionStater is a connection that can tell its TLS state, as
@@ -28,13 +27,27 @@ func (d *Dialer) dialTLSHop(ctx context.Context, addr string) (net.Conn, *tls.Co
 		if c != nil {
 			c.Close()
 		}
+		// As net/http, hand on the errors callers type-assert as they are.
+		switch e := err.(type) {
+		case *net.OpError:
+			return nil, nil, withContextError(ctx, e)
+		case *tls.CertificateVerificationError:
+			if unsaidContextError(ctx, e) == nil {
+				return nil, nil, e
+			}
+		}
 		return nil, nil, stepError(ctx, "tls dial", addr, err)
 	}
 	if c == nil {
 		return nil, nil, stepError(ctx, "tls dial", addr, errors.New("DialTLSContext returned neither a connection nor an error"))
 	}
 	if tc, ok := c.(*tls.Conn); ok && !tc.ConnectionState().HandshakeComplete {
-		if err := d.finishHandshake(ctx, tc, addr); err != nil {
+		// A handshake the function left to the first use runs here, as
+		// net/http runs it.
+		if _, err := d.runHandshake(ctx, tc, "tls handshake with", addr); err != nil {
+			if cve := certificateError(err); cve != nil {
+				return nil, nil, cve
+			}
 			return nil, nil, err
 		}
 	}
@@ -44,30 +57,6 @@ func (d *Dialer) dialTLSHop(ctx context.Context, addr string) (net.Conn, *tls.Co
 	}
 	state := cs.ConnectionState()
 	return c, &state, nil
-}
-
-// finishHandshake runs the handshake a DialTLSContext function left to
-// its first use, firing the httptrace TLS hooks as net/http does then.
-func (d *Dialer) finishHandshake(ctx context.Context, tc *tls.Conn, addr string) error {
-	trace := httptrace.ContextClientTrace(ctx)
-	if trace != nil && trace.TLSHandshakeStart != nil {
-		trace.TLSHandshakeStart()
-	}
-	timeout := orDefault(d.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
-	hctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	err := tc.HandshakeContext(hctx)
-	if err != nil {
-		tc.Close()
-		if hctx.Err() != nil && ctx.Err() == nil {
-			err = &handshakeTimeoutError{after: timeout}
-		}
-		err = stepError(ctx, "tls handshake with", addr, err)
-	}
-	if trace != nil && trace.TLSHandshakeDone != nil {
-		trace.TLSHandshakeDone(tc.ConnectionState(), err)
-	}
-	return err
 }
 
 // dialTLSOrigin reaches an https origin directly through DialTLSContext and

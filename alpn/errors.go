@@ -2,6 +2,7 @@ package alpn
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -113,11 +114,65 @@ type opError struct {
 // context error is attached so errors.Is(err, ctx.Err()) holds whatever the
 // lower layer returned (a closed conn, an expired deadline).
 func stepError(ctx context.Context, step, addr string, err error) error {
-	e := &opError{step: step + " " + addr, err: err}
+	return &opError{step: step + " " + addr, err: err, ctxErr: unsaidContextError(ctx, err)}
+}
+
+// unsaidContextError returns ctx's error if ctx has ended and err does not
+// match it, nil otherwise.
+func unsaidContextError(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		e.ctxErr = cerr
+		return cerr
 	}
-	return e
+	return nil
+}
+
+// withContextError returns oe, or, when ctx has ended and oe does not say
+// so (net's dial may report its own deadline rather than the context's), a
+// copy whose cause matches the context's error as well: the caller keeps a
+// *net.OpError with the same text, and errors.Is(err, ctx.Err()) holds.
+func withContextError(ctx context.Context, oe *net.OpError) error {
+	cerr := unsaidContextError(ctx, oe)
+	if cerr == nil {
+		return oe
+	}
+	c := *oe
+	c.Err = &contextCause{err: oe.Err, ctxErr: cerr}
+	return &c
+}
+
+// contextCause is a lower error that the context's end explains: it reads
+// as the lower error and matches both.
+type contextCause struct{ err, ctxErr error }
+
+func (e *contextCause) Error() string   { return e.err.Error() }
+func (e *contextCause) Unwrap() []error { return []error{e.err, e.ctxErr} }
+
+// Timeout is true when either the lower layer or the context's deadline
+// timed out.
+func (e *contextCause) Timeout() bool {
+	var ne net.Error
+	return errors.Is(e.ctxErr, context.DeadlineExceeded) || errors.As(e.err, &ne) && ne.Timeout()
+}
+
+// Temporary is false, as for opError.
+func (e *contextCause) Temporary() bool { return false }
+
+// certificateError returns the *tls.CertificateVerificationError that err,
+// a failed handshake, holds as it came from crypto/tls, or nil. net/http
+// hands the caller that very value, and programs written for it
+// type-assert it on url.Error.Err (retry policies give up on a certificate
+// failure that way), so the origin's handshake returns it unwrapped. A
+// wrapping that adds the context's error is kept, since the bare error
+// would not say the context ended.
+func certificateError(err error) error {
+	oe, ok := err.(*opError)
+	if !ok || oe.ctxErr != nil {
+		return nil
+	}
+	if cve, ok := oe.err.(*tls.CertificateVerificationError); ok {
+		return cve
+	}
+	return nil
 }
 
 func (e *opError) Error() string {

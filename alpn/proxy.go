@@ -43,7 +43,9 @@ func (d *Dialer) dialViaProxy(ctx context.Context, t Target, host string, offere
 
 	conn, err := d.dialProxyHop(ctx, t.Proxy.Scheme, proxyAddr, proxyHost)
 	if err != nil {
-		return nil, err
+		// Typed and named as net/http does, so a failure to reach the
+		// proxy reads as one.
+		return nil, &net.OpError{Op: "proxyconnect", Net: "tcp", Err: err}
 	}
 
 	if forward {

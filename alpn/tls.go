@@ -25,6 +25,9 @@ func (d *Dialer) handshakeOrigin(ctx context.Context, raw net.Conn, t Target, ho
 		if isNoApplicationProtocol(err) || isUnadvertisedProtocol(err) {
 			return nil, &ALPNError{Offered: offered, Addr: t.Addr, Err: err}
 		}
+		if cve := certificateError(err); cve != nil {
+			return nil, cve
+		}
 		return nil, err
 	}
 	proto, ok := selectProtocol(state.NegotiatedProtocol, offered)
@@ -46,10 +49,21 @@ func (d *Dialer) tlsConfig(nextProtos []string) *tls.Config {
 	return cfg
 }
 
-// handshake runs a TLS client handshake on raw, bounded by
-// TLSHandshakeTimeout, firing the httptrace TLS hooks. raw is closed on
-// failure. step and addr name the handshake in errors.
+// handshake runs a TLS client handshake on raw with cfg; see
+// runHandshake. raw is closed on failure.
 func (d *Dialer) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, step, addr string) (*tls.Conn, *tls.ConnectionState, error) {
+	tc := tls.Client(raw, cfg)
+	state, err := d.runHandshake(ctx, tc, step, addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tc, &state, nil
+}
+
+// runHandshake runs tc's handshake, bounded by TLSHandshakeTimeout, firing
+// the httptrace TLS hooks as net/http does. tc is closed on failure. step
+// and addr name the handshake in errors.
+func (d *Dialer) runHandshake(ctx context.Context, tc *tls.Conn, step, addr string) (tls.ConnectionState, error) {
 	trace := httptrace.ContextClientTrace(ctx)
 	if trace != nil && trace.TLSHandshakeStart != nil {
 		trace.TLSHandshakeStart()
@@ -57,9 +71,8 @@ func (d *Dialer) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, s
 	timeout := orDefault(d.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tc := tls.Client(raw, cfg)
 	if err := tc.HandshakeContext(hctx); err != nil {
-		raw.Close()
+		tc.Close()
 		if hctx.Err() != nil && ctx.Err() == nil {
 			// Our own bound ran out, not the caller's context: say so
 			// without the context's error, so that the caller's
@@ -70,13 +83,13 @@ func (d *Dialer) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, s
 		if trace != nil && trace.TLSHandshakeDone != nil {
 			trace.TLSHandshakeDone(tls.ConnectionState{}, err)
 		}
-		return nil, nil, stepError(ctx, step, addr, err)
+		return tls.ConnectionState{}, stepError(ctx, step, addr, err)
 	}
 	state := tc.ConnectionState()
 	if trace != nil && trace.TLSHandshakeDone != nil {
 		trace.TLSHandshakeDone(state, nil)
 	}
-	return tc, &state, nil
+	return state, nil
 }
 
 // selectProtocol maps the server's ALPN choice to a protocol we offered. An

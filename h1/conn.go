@@ -68,6 +68,7 @@ type Conn struct {
 	err            error           // guarded by mu; non-nil once no new request may start
 	netClosed      bool            // guarded by mu; nc.Close was called
 	closeErr       error           // guarded by mu; result of nc.Close
+	closeCause     error           // guarded by mu; the cause given to CloseWithError
 	reserved       bool            // guarded by mu; the slot is taken (Reserve until the exchange ends)
 	active         bool            // guarded by mu; RoundTrip used the slot and the exchange is not over
 	used           bool            // guarded by mu; an exchange completed and the conn was kept
@@ -237,7 +238,24 @@ func (c *Conn) IdleSince() time.Time {
 // whose Read blocks and is not woken by its Close (see abandonWriter).
 // Later calls do nothing more.
 func (c *Conn) Close() error {
-	c.closeNet(errClosed)
+	return c.CloseWithError(nil)
+}
+
+// CloseWithError is Close, and cause, if not nil, is wrapped into the
+// errors of the exchange and the response body read it cuts short, and of
+// later requests, so that their callers can tell why (errors.Is(err,
+// cause)).
+func (c *Conn) CloseWithError(cause error) error {
+	reason := errClosed
+	if cause != nil {
+		reason = fmt.Errorf("%w: %w", errClosed, cause)
+		c.mu.Lock()
+		if c.closeCause == nil && !c.netClosed {
+			c.closeCause = cause
+		}
+		c.mu.Unlock()
+	}
+	c.closeNet(reason)
 	c.mu.Lock()
 	done := c.writeDone
 	c.mu.Unlock()
@@ -345,16 +363,20 @@ func (c *Conn) abortForContext() {
 }
 
 // ctxWrap returns err, or an error wrapping the request's context error when
-// that is why the I/O failed.
+// that is why the I/O failed, or the cause given to CloseWithError when
+// that is.
 func (c *Conn) ctxWrap(phase string, err error) error {
 	c.mu.Lock()
-	ctxErr, ctx := c.ctxErr, c.ctx
+	ctxErr, ctx, cause := c.ctxErr, c.ctx, c.closeCause
 	c.mu.Unlock()
 	if ctxErr == nil && ctx != nil {
 		ctxErr = ctx.Err()
 	}
 	if ctxErr != nil {
 		return ctxError("h1: "+phase, ctxErr)
+	}
+	if cause != nil && err != nil {
+		return fmt.Errorf("h1: %s: %w: %w", phase, cause, err)
 	}
 	return err
 }

@@ -198,8 +198,20 @@ func (c *Conn) armHeaderTimerLocked() {
 }
 
 // failure turns what went wrong in an exchange into the error RoundTrip
-// returns, marked with how far the request got.
+// returns, marked with how far the request got, and wrapping the cause
+// given to CloseWithError if that cut it short.
 func (c *Conn) failure(ex *exchange, err error) error {
+	err = c.classify(ex, err)
+	c.mu.Lock()
+	cause, ctxErr := c.closeCause, c.ctxErr
+	c.mu.Unlock()
+	if cause != nil && ctxErr == nil {
+		return fmt.Errorf("%w: %w", cause, err)
+	}
+	return err
+}
+
+func (c *Conn) classify(ex *exchange, err error) error {
 	c.mu.Lock()
 	ctxErr, bodyErr, writeErr, timer := c.ctxErr, c.bodyErr, c.writeErr, c.headerTimer
 	if ctxErr == nil && c.ctx != nil {
@@ -223,6 +235,10 @@ func (c *Conn) failure(ex *exchange, err error) error {
 			err = writeErr
 		}
 		return retry.Mark(fmt.Errorf("h1: writing request: %w", err), retry.Unprocessed)
+	case writeErr != nil && isStall(writeErr) && !ex.gotByte:
+		// The stalled write closed the connection, and the read failed
+		// for that: the stall is what went wrong.
+		return retry.Mark(writeErr, retry.NoResponse)
 	case !ex.gotByte:
 		if writeErr != nil && isStall(writeErr) {
 			// The body writer gave up on a peer that stopped reading and

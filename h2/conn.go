@@ -271,7 +271,18 @@ func (cc *ClientConn) changed() {
 // (it may be the one calling onChange, which may call Close): it then ends
 // as soon as it is done.
 func (cc *ClientConn) Close() error {
-	cc.closeWithError(ErrClosed)
+	return cc.CloseWithError(nil)
+}
+
+// CloseWithError is Close, and cause, if not nil, is wrapped, with
+// ErrClosed, into the errors of the requests and response body reads it
+// cuts short, so that their callers can tell why (errors.Is(err, cause)).
+func (cc *ClientConn) CloseWithError(cause error) error {
+	err := ErrClosed
+	if cause != nil {
+		err = fmt.Errorf("%w: %w", ErrClosed, cause)
+	}
+	cc.closeWithError(err)
 	if !cc.readerBusy.Load() {
 		<-cc.readerDone
 	}

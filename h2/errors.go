@@ -60,6 +60,11 @@ func (c ErrCode) String() string {
 
 // StreamError reports that one stream was reset, by the peer (Remote) or by
 // us because the peer broke a rule for that stream. The connection lives on.
+//
+// Its text is x/net's ("stream error: stream ID 5; CANCEL; received from
+// peer" for a reset the peer sent), and errors.As also fills an x/net
+// http2.StreamError from it, so code written for net/http's HTTP/2 errors
+// (connect-go's mapping of reset codes to RPC codes) reads it alike.
 type StreamError struct {
 	StreamID uint32
 	Code     ErrCode
@@ -67,22 +72,42 @@ type StreamError struct {
 	Cause    error // what we detected, when we reset the stream; may be nil
 }
 
-func (e StreamError) Error() string {
+// errFromPeer stands as the cause of a reset the peer sent, as in x/net.
+var errFromPeer = errors.New("received from peer")
+
+// cause is what x/net would give as StreamError.Cause.
+func (e StreamError) cause() error {
 	if e.Remote {
-		return fmt.Sprintf("h2: stream %d reset by peer: %v", e.StreamID, e.Code)
+		return errFromPeer
 	}
-	if e.Cause != nil {
-		return fmt.Sprintf("h2: stream %d reset: %v: %v", e.StreamID, e.Code, e.Cause)
+	return e.Cause
+}
+
+func (e StreamError) Error() string {
+	if c := e.cause(); c != nil {
+		return fmt.Sprintf("stream error: stream ID %d; %v; %v", e.StreamID, e.Code, c)
 	}
-	return fmt.Sprintf("h2: stream %d reset: %v", e.StreamID, e.Code)
+	return fmt.Sprintf("stream error: stream ID %d; %v", e.StreamID, e.Code)
 }
 
 // Unwrap returns the cause of a reset we sent.
 func (e StreamError) Unwrap() error { return e.Cause }
 
+// As fills target when it points to an x/net http2.StreamError, for
+// errors.As.
+func (e StreamError) As(target any) bool {
+	t, ok := target.(*http2.StreamError)
+	if ok {
+		*t = http2.StreamError{StreamID: e.StreamID, Code: http2.ErrCode(e.Code), Cause: e.cause()}
+	}
+	return ok
+}
+
 // ConnectionError reports that the connection failed with an HTTP/2 error
 // code: we detected a violation by the peer and sent GOAWAY (Remote false),
-// or the peer ended the connection with an error code (Remote true).
+// or the peer sent GOAWAY with an error code and closed the connection
+// (Remote true; Reason is then the GOAWAY's debug data). errors.As also
+// fills an x/net http2.ConnectionError (the code) from it.
 type ConnectionError struct {
 	Code   ErrCode
 	Reason string
@@ -90,43 +115,63 @@ type ConnectionError struct {
 }
 
 func (e ConnectionError) Error() string {
-	who := "connection error"
 	if e.Remote {
-		who = "connection failed by peer"
+		// As x/net says it, for programs that look for that text to
+		// spot a lost connection.
+		return fmt.Sprintf("http2: server sent GOAWAY and closed the connection; ErrCode=%v, debug=%q", e.Code, e.Reason)
 	}
 	if e.Reason == "" {
-		return fmt.Sprintf("h2: %s: %v", who, e.Code)
+		return fmt.Sprintf("connection error: %v", e.Code)
 	}
-	return fmt.Sprintf("h2: %s: %v: %s", who, e.Code, e.Reason)
+	return fmt.Sprintf("connection error: %v: %s", e.Code, e.Reason)
+}
+
+// As fills target when it points to an x/net http2.ConnectionError, for
+// errors.As.
+func (e ConnectionError) As(target any) bool {
+	t, ok := target.(*http2.ConnectionError)
+	if ok {
+		*t = http2.ConnectionError(e.Code)
+	}
+	return ok
 }
 
 // GoAwayError reports the GOAWAY the peer sent: streams above LastStreamID
-// were not processed and may be retried elsewhere.
+// were not processed and may be retried elsewhere. errors.As also fills an
+// x/net http2.GoAwayError from it.
 type GoAwayError struct {
 	LastStreamID uint32
 	Code         ErrCode
 	DebugData    string
 }
 
+func (e GoAwayError) Error() string {
+	return fmt.Sprintf("http2: server sent GOAWAY; LastStreamID=%v, ErrCode=%v, debug=%q", e.LastStreamID, e.Code, e.DebugData)
+}
+
+// As fills target when it points to an x/net http2.GoAwayError, for
+// errors.As.
+func (e GoAwayError) As(target any) bool {
+	t, ok := target.(*http2.GoAwayError)
+	if ok {
+		*t = http2.GoAwayError{LastStreamID: e.LastStreamID, ErrCode: http2.ErrCode(e.Code), DebugData: e.DebugData}
+	}
+	return ok
+}
+
 // closedAfterGoAwayError: the peer announced a graceful shutdown (GOAWAY
 // with NO_ERROR) and then closed before answering every stream it had
 // promised to process. It matches the GOAWAY with errors.As, so callers can
-// tell a shutdown from a crash, and io.ErrUnexpectedEOF with errors.Is.
+// tell a shutdown from a crash, and io.ErrUnexpectedEOF with errors.Is. Its
+// text is x/net's for the same event.
 type closedAfterGoAwayError struct{ ga GoAwayError }
 
 func (e *closedAfterGoAwayError) Error() string {
-	return fmt.Sprintf("h2: connection closed by peer after GOAWAY (last stream %d, %v): %v",
-		e.ga.LastStreamID, e.ga.Code, io.ErrUnexpectedEOF)
+	return fmt.Sprintf("http2: server sent GOAWAY and closed the connection; LastStreamID=%v, ErrCode=%v, debug=%q",
+		e.ga.LastStreamID, e.ga.Code, e.ga.DebugData)
 }
 
 func (e *closedAfterGoAwayError) Unwrap() []error { return []error{e.ga, io.ErrUnexpectedEOF} }
-
-func (e GoAwayError) Error() string {
-	if e.DebugData == "" {
-		return fmt.Sprintf("h2: peer sent GOAWAY (last stream %d, %v)", e.LastStreamID, e.Code)
-	}
-	return fmt.Sprintf("h2: peer sent GOAWAY (last stream %d, %v): %q", e.LastStreamID, e.Code, e.DebugData)
-}
 
 // ErrClosed is returned for requests on, or interrupted by, a ClientConn that
 // was closed with Close.

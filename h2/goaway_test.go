@@ -60,7 +60,7 @@ func TestRefusedStreamIsUnprocessed(t *testing.T) {
 		var se StreamError
 		require.ErrorAs(t, r.err, &se)
 		require.Equal(t, StreamError{StreamID: id, Code: ErrCodeRefusedStream, Remote: true}, se)
-		require.Equal(t, "h2: stream 1 reset by peer: REFUSED_STREAM", se.Error())
+		require.Equal(t, "stream error: stream ID 1; REFUSED_STREAM; received from peer", se.Error())
 		require.Equal(t, retry.Unprocessed, retry.ProgressOf(r.err))
 		require.True(t, retry.Refused(r.err), "the Client paces resends of refused requests")
 		require.NoError(t, h.cc.Err())

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"net"
 	"net/http"
 	"testing"
 	"testing/synctest"
@@ -34,5 +35,11 @@ func TestHostileH1PeerStopsReading(t *testing.T) {
 		require.LessOrEqual(t, time.Since(start), 2*(h1.DefaultWriteByteTimeout+h1.DefaultWriteByteTimeout/4))
 		requireMaybeProcessed(t, o.err)
 		require.Greater(t, s.Buffered(), 0)
+		// A timeout that says which, as over HTTP/2, not the connection
+		// the stalled write closed.
+		var ne net.Error
+		require.ErrorAs(t, o.err, &ne)
+		require.True(t, ne.Timeout(), o.err.Error())
+		require.ErrorContains(t, o.err, "h1: write made no progress")
 	})
 }

@@ -41,6 +41,7 @@ func TestHostileH2PeerStopsReading(t *testing.T) {
 		var ne net.Error
 		require.ErrorAs(t, o.err, &ne)
 		require.True(t, ne.Timeout(), o.err.Error())
+		require.ErrorContains(t, o.err, "h2: write made no progress")
 		requireMaybeProcessed(t, o.err)
 	})
 }

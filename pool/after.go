@@ -15,6 +15,7 @@ import (
 // slices stay nil, and cost nothing, on the per-request path.
 type after struct {
 	close  []Conn
+	cause  error // given to conns that take one (causeCloser) as they close
 	logs   []logEvent
 	closed []closedConn
 }
@@ -36,7 +37,11 @@ func (a *after) logf(level slog.Level, msg string, key Key, conn uint64, conns i
 
 func (a *after) run(p *Pool) {
 	for _, c := range a.close {
-		c.Close()
+		if cc, ok := c.(causeCloser); ok && a.cause != nil {
+			cc.CloseWithError(a.cause)
+		} else {
+			c.Close()
+		}
 	}
 	for _, cc := range a.closed {
 		if p.ev != nil && p.ev.ConnClosed != nil {

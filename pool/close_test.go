@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -114,4 +115,24 @@ func TestCloseLeavesNoGoroutineBehind(t *testing.T) {
 	require.ErrorIs(t, (<-g.ch).err, ErrClosed)
 	require.True(t, idle.closed())
 	goleak.VerifyNone(t)
+}
+
+// CloseWithError hands its cause to every conn that takes one, so that the
+// exchanges it cuts short can say why; CloseIdle gives none.
+func TestCloseWithErrorHandsTheCauseToConns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cause := errors.New("test: shutting down")
+		p := newTestPool(t, h1Dialer(), Config{})
+		idle, _ := get(t, p, h1Key)
+		busy, _ := get(t, p, h1Key)
+		idle.Release()
+		p.CloseIdle()
+		synctest.Wait()
+		require.True(t, idle.closed())
+		require.NoError(t, idle.closeCause(), "CloseIdle gives no cause")
+
+		require.NoError(t, p.CloseWithError(cause))
+		require.True(t, busy.closed())
+		require.ErrorIs(t, busy.closeCause(), cause)
+	})
 }

@@ -47,6 +47,13 @@ type Conn interface {
 	Close() error
 }
 
+// causeCloser is a Conn that can say why it was closed: the cause is
+// wrapped into the errors of the exchanges (and response bodies) Close cuts
+// short. Pool.CloseWithError uses it when a Conn has it.
+type causeCloser interface {
+	CloseWithError(cause error) error
+}
+
 // Detacher is implemented by a connection that can leave the pool while it
 // is still open: after an HTTP/1.1 protocol switch (101 Switching
 // Protocols) the connection belongs to whoever holds the response. Once

@@ -27,6 +27,7 @@ type fakeConn struct {
 	trips     int
 	releases  int
 	closes    int
+	cause     error // given to CloseWithError
 	detached  bool
 }
 
@@ -149,6 +150,20 @@ func (c *fakeConn) die(err error) {
 	c.err = err
 	c.mu.Unlock()
 	c.fire()
+}
+
+// CloseWithError records the cause and closes.
+func (c *fakeConn) CloseWithError(cause error) error {
+	c.mu.Lock()
+	c.cause = cause
+	c.mu.Unlock()
+	return c.Close()
+}
+
+func (c *fakeConn) closeCause() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
 }
 
 func (c *fakeConn) Detached() bool {

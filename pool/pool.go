@@ -274,8 +274,13 @@ func (p *Pool) CloseIdle() {
 // Get calls with ErrClosed, cancels dials under way and waits for their
 // goroutines. Later Get calls return ErrClosed. Close always returns nil; a
 // conn's close error says nothing the caller can act on.
-func (p *Pool) Close() error {
-	var a after
+func (p *Pool) Close() error { return p.CloseWithError(nil) }
+
+// CloseWithError is Close, and cause, if not nil, is handed to every conn
+// that can take it (a CloseWithError method), so that the exchanges and
+// response bodies cut short fail with an error that matches cause.
+func (p *Pool) CloseWithError(cause error) error {
+	a := after{cause: cause}
 	var cancels []context.CancelFunc
 	p.mu.Lock()
 	if !p.closed {

@@ -26,6 +26,9 @@ type settings struct {
 	maxHeaderBytes        int64
 	bodyReadTimeout       time.Duration
 	writeByteTimeout      time.Duration
+	// buffered bounds the bytes in flight each way (0: unbounded), so a
+	// server that stops reading stalls the client's writes.
+	buffered int
 }
 
 // kind is one connection kind under contract.
@@ -100,7 +103,7 @@ type env struct {
 	kind kind
 	conn pool.Conn
 	ln   *listener
-	sc   net.Conn // the server's end of the connection
+	sc   *gatedConn // the server's end of the connection
 	// changes counts the connection's state-change hook, which the pool
 	// relies on to learn that a slot freed or the connection died.
 	changes atomic.Int32
@@ -131,7 +134,8 @@ func newEnv(t *testing.T, k kind, s settings, h http.Handler) *env {
 		defer close(served)
 		srv.Serve(ln)
 	}()
-	c, sc := memconn.Pipe()
+	c, raw := memconn.NewPipe(memconn.Options{MaxBuffered: s.buffered})
+	sc := &gatedConn{Conn: raw, stopped: make(chan struct{}), closed: make(chan struct{})}
 	ln.conns <- sc
 	e := &env{t: t, kind: k, ln: ln, sc: sc}
 	e.conn = k.dial(t, c, s, func() { e.changes.Add(1) })
@@ -142,6 +146,32 @@ func newEnv(t *testing.T, k kind, s settings, h http.Handler) *env {
 		live.Wait()
 	})
 	return e
+}
+
+// gatedConn is the server's end of the connection; once stopReading is
+// called its reads block until it is closed, as a peer that stops reading
+// the socket.
+type gatedConn struct {
+	net.Conn
+	stopOnce, closeOnce sync.Once
+	stopped, closed     chan struct{}
+}
+
+func (g *gatedConn) stopReading() { g.stopOnce.Do(func() { close(g.stopped) }) }
+
+func (g *gatedConn) Read(p []byte) (int, error) {
+	select {
+	case <-g.stopped:
+		<-g.closed
+		return 0, net.ErrClosed
+	default:
+		return g.Conn.Read(p)
+	}
+}
+
+func (g *gatedConn) Close() error {
+	g.closeOnce.Do(func() { close(g.closed) })
+	return g.Conn.Close()
 }
 
 // roundTrip reserves a slot and carries req, as the pool does.

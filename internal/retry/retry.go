@@ -39,6 +39,13 @@ type marked struct {
 func (m *marked) Error() string { return m.err.Error() }
 func (m *marked) Unwrap() error { return m.err }
 
+// Timeout keeps a marked timeout one for callers, such as url.Error, that
+// ask the error itself rather than through errors.As.
+func (m *marked) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(m.err, &t) && t.Timeout()
+}
+
 // Mark records how far the request behind err got. The message is unchanged.
 func Mark(err error, p Progress) error {
 	if err == nil {

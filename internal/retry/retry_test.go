@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,6 +42,18 @@ func TestMarkShutdown(t *testing.T) {
 	require.False(t, AtShutdown(Mark(errors.New("x"), NoResponse)))
 	require.False(t, AtShutdown(errors.New("x")))
 	require.Nil(t, MarkShutdown(nil))
+}
+
+// url.Error asks its Err for Timeout directly: a mark must not hide it.
+func TestMarkKeepsTimeout(t *testing.T) {
+	for _, mark := range []func(error) error{
+		func(err error) error { return Mark(err, Unprocessed) }, MarkShutdown, MarkRefused,
+	} {
+		ue := &url.Error{Op: "Get", URL: "http://x/", Err: mark(fmt.Errorf("wrapped: %w", os.ErrDeadlineExceeded))}
+		require.True(t, ue.Timeout())
+		ue = &url.Error{Op: "Get", URL: "http://x/", Err: mark(errors.New("boom"))}
+		require.False(t, ue.Timeout())
+	}
 }
 
 func TestMarkStale(t *testing.T) {
