@@ -68,20 +68,28 @@ func TestRefusedStreamIsUnprocessed(t *testing.T) {
 	})
 }
 
+// A reset before the response, other than REFUSED_STREAM, may come after
+// the server's application saw the request: the error carries no mark that
+// would let the Client send it again.
 func TestRSTStreamBeforeResponseIsStreamError(t *testing.T) {
-	runSynctest(t, func(t *testing.T) {
-		h := newHarness(t, nil)
-		ch := h.roundTrip(get(t, "https://example.com/"))
-		id := h.p.WantHeaders(nil)
-		h.p.WriteRSTStream(id, http2.ErrCodeInternal)
-		r := h.result(ch)
-		var se StreamError
-		require.ErrorAs(t, r.err, &se)
-		require.Equal(t, ErrCodeInternal, se.Code)
-		require.True(t, se.Remote)
-		require.Equal(t, retry.NoResponse, retry.ProgressOf(r.err))
-		h.p.WantIdle()
-	})
+	for _, code := range []http2.ErrCode{http2.ErrCodeCancel, http2.ErrCodeInternal, http2.ErrCodeEnhanceYourCalm, http2.ErrCodeNo} {
+		t.Run(code.String(), func(t *testing.T) {
+			runSynctest(t, func(t *testing.T) {
+				h := newHarness(t, nil)
+				ch := h.roundTrip(get(t, "https://example.com/"))
+				id := h.p.WantHeaders(nil)
+				h.p.WriteRSTStream(id, code)
+				r := h.result(ch)
+				var se StreamError
+				require.ErrorAs(t, r.err, &se)
+				require.Equal(t, ErrCode(code), se.Code)
+				require.True(t, se.Remote)
+				require.Equal(t, retry.MaybeProcessed, retry.ProgressOf(r.err))
+				require.False(t, retry.Refused(r.err))
+				h.p.WantIdle()
+			})
+		})
+	}
 }
 
 func TestRSTStreamDuringBodyFailsRead(t *testing.T) {

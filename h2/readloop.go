@@ -6,8 +6,6 @@ import (
 	"io"
 
 	"golang.org/x/net/http2"
-
-	"github.com/plexhttp/plex/internal/retry"
 )
 
 // readLoop is the connection's one reader goroutine. It ends when reading
@@ -274,9 +272,13 @@ func (cc *ClientConn) onRSTStream(f *http2.RSTStreamFrame) error {
 	case code == ErrCodeRefusedStream:
 		// §8.7: the peer did no processing of a refused stream.
 		cc.failStreamLocked(cs, notProcessed(serr), &a)
-	case !cs.gotFinal:
-		cc.failStreamLocked(cs, retry.Mark(serr, retry.NoResponse), &a)
 	default:
+		// Any other code, before the response or during it, leaves the
+		// stream's fate unknown: a server resets with CANCEL, INTERNAL_ERROR
+		// or ENHANCE_YOUR_CALM after its application has seen the request,
+		// so it is never sent again (as net/http does not). Only a failed
+		// connection (stream.failureLocked) may say the silence was not the
+		// request's doing.
 		cc.failStreamLocked(cs, serr, &a)
 	}
 	cc.mu.Unlock()
