@@ -70,6 +70,9 @@ type Config struct {
 	// costs one pointer check. When set, the ctx of every dial carries the
 	// conn's id (see DialConnID).
 	Events *event.Listener
+	// RetryBudget bounds each origin's resends (see SpendRetry); the zero
+	// value sets no bound.
+	RetryBudget RetryBudget
 }
 
 // GotInfo describes the conn Get returned; it mirrors httptrace.GotConnInfo.
@@ -124,6 +127,8 @@ type Pool struct {
 type counters struct {
 	dials, dialErrors, reuses, expired, gets, retries uint64
 	closed                                            [event.NumCloseReasons]uint64
+	budgetRefused                                     uint64 // resends the retry budget refused
+	budget                                            bucket // per origin only; see budget.go
 }
 
 // New returns a pool using cfg.

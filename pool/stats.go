@@ -13,6 +13,7 @@ type Stats struct {
 	Dials, DialErrors    uint64 // dials finished (ok+failed), and failed
 	Reuses               uint64 // Gets served by a conn that carried a request before
 	Expired              uint64 // conns closed by idle expiry or idle limits
+	RetriesRefused       uint64 // resends the retry budget refused
 }
 
 // Stats returns a snapshot of the pool. It visits every conn, so it suits a
@@ -26,6 +27,8 @@ func (p *Pool) Stats() Stats {
 		DialErrors: p.counts.dialErrors,
 		Reuses:     p.counts.reuses,
 		Expired:    p.counts.expired,
+
+		RetriesRefused: p.counts.budgetRefused,
 	}
 	for _, h := range p.hosts {
 		s.Dialing += len(h.dials)
@@ -64,6 +67,8 @@ type OriginStats struct {
 	Requests             uint64 // Get calls for the origin
 	Retries              uint64 // counted by NoteRetry
 	Closed               [event.NumCloseReasons]uint64
+	RetriesRefused       uint64 // resends the retry budget refused
+	RetryBudgetLeft      int    // resends the retry budget allows now; -1 without a budget
 }
 
 // OriginStats returns one OriginStats per origin the pool ever had, in no
@@ -79,6 +84,7 @@ func (p *Pool) OriginStats() []OriginStats {
 		out = append(out, OriginStats{
 			Origin: o, Dials: c.dials, DialErrors: c.dialErrors, Reuses: c.reuses,
 			Expired: c.expired, Requests: c.gets, Retries: c.retries, Closed: c.closed,
+			RetriesRefused: c.budgetRefused, RetryBudgetLeft: p.budgetLeftLocked(c),
 		})
 	}
 	for _, h := range p.hosts {
