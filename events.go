@@ -28,6 +28,7 @@ type (
 	RequestQueued   = event.RequestQueued
 	RequestDequeued = event.RequestDequeued
 	RequestDone     = event.RequestDone
+	RetryDenied     = event.RetryDenied
 
 	// Origin is a scheme and host:port, the unit of pooling and of
 	// OriginStats.
@@ -51,6 +52,10 @@ const (
 	NumCloseReasons     = event.NumCloseReasons
 )
 
+// LimitBudget is RetryDenied.Limit for a resend the origin's retry budget
+// refused (see WithRetryBudget).
+const LimitBudget = event.LimitBudget
+
 // mergeListeners returns one listener calling a's callbacks, then b's.
 func mergeListeners(a, b *EventListener) *EventListener {
 	if a == nil {
@@ -73,6 +78,7 @@ func mergeListeners(a, b *EventListener) *EventListener {
 		RequestQueued:   both(a.RequestQueued, b.RequestQueued),
 		RequestDequeued: both(a.RequestDequeued, b.RequestDequeued),
 		RequestDone:     both(a.RequestDone, b.RequestDone),
+		RetryDenied:     both(a.RetryDenied, b.RetryDenied),
 	}
 }
 

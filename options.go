@@ -71,6 +71,8 @@ type config struct {
 	maxEncoderHeaderTable uint32
 
 	events *EventListener // options_observe.go
+
+	budgetConfig // options_fleet_budget.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -368,6 +370,7 @@ func (c *config) validate() error {
 	if c.maxRetries < 0 {
 		bad("negative max retries %d", c.maxRetries)
 	}
+	c.validateBudget(bad)
 	if c.maxResponseHeader > math.MaxUint32 {
 		bad("max response header bytes %d above %d", c.maxResponseHeader, uint32(math.MaxUint32))
 	}
@@ -518,6 +521,7 @@ func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
 		MaxIdleConnsPerHost:        c.maxIdleConnsPerHost,
 		IdleConnTimeout:            c.idleConnTimeout,
 		StrictMaxConcurrentStreams: c.strictMaxStreams,
+		RetryBudget:                c.retryBudget(),
 		Logger:                     c.logger,
 		Events:                     c.events,
 	}

@@ -50,9 +50,16 @@ func (e *requestEvents) released() {
 	}
 }
 
-func (e *requestEvents) retry(attempt int, wait time.Duration, err error) {
+func (e *requestEvents) retry(attempt int, wait time.Duration, err error, budgetLeft int) {
 	if e.l != nil && e.l.RetryDecided != nil {
-		e.l.RetryDecided(RetryDecided{Origin: e.origin, Method: e.req.Method, Attempt: attempt, Wait: wait, Reason: err.Error()})
+		e.l.RetryDecided(RetryDecided{Origin: e.origin, Method: e.req.Method, Attempt: attempt, Wait: wait, Reason: err.Error(), BudgetLeft: budgetLeft})
+	}
+}
+
+// retryDenied reports a resend that limit forbade.
+func (e *requestEvents) retryDenied(attempt int, limit string, err error) {
+	if e.l != nil && e.l.RetryDenied != nil {
+		e.l.RetryDenied(RetryDenied{Origin: e.origin, Method: e.req.Method, Attempt: attempt, Limit: limit, Reason: err.Error()})
 	}
 }
 

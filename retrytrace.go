@@ -81,7 +81,8 @@ type RetryTrace struct {
 	// info.Wait. If the request's context ends or the Client is closed
 	// during that wait, the request is not sent again and RoundTrip
 	// returns the error. It is never called when WithMaxRetries(0) turned
-	// resends off.
+	// resends off, nor for a resend the origin's retry budget refused (see
+	// WithRetryBudget).
 	Retry func(info RetryInfo)
 }
 

@@ -84,8 +84,21 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 		if p := retry.ProgressOf(err); p != retry.Unprocessed && p != retry.Invalid {
 			sent = true
 		}
+		stale := retry.Stale(err)
+		budgetLeft := -1
+		if !stale { // a stale conn's server saw nothing: no token
+			var ok bool
+			if ok, budgetLeft = c.pool.SpendRetry(key); !ok {
+				if next != req {
+					closeBody(next)
+				}
+				c.logRetryRefused(req, key, attempt+1, err)
+				ev.retryDenied(attempt+1, LimitBudget, err)
+				return nil, c.finalError(req, err, sent)
+			}
+		}
 		var wait time.Duration
-		if retry.Stale(err) {
+		if stale {
 			attempt-- // neither a try nor a wait: see retry.MarkStale
 		} else if attempt > 1 || retry.Refused(err) {
 			waits++
@@ -95,7 +108,7 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 			c.cfg.logger.Info("plex: sending request again", "method", req.Method,
 				"origin", key.Scheme+"://"+key.Addr, "conn", uint64(info.Conn), "attempt", attempt+1, "wait", wait, "reason", err.Error())
 		}
-		ev.retry(attempt+1, wait, err)
+		ev.retry(attempt+1, wait, err, budgetLeft)
 		if rtrace == nil {
 			rtrace = ContextRetryTrace(ctx)
 		}
@@ -109,6 +122,14 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 		c.retries.Add(1)
 		c.pool.NoteRetry(key)
 		r = next
+	}
+}
+
+// logRetryRefused logs a resend the origin's retry budget refused.
+func (c *Client) logRetryRefused(req *http.Request, key pool.Key, attempt int, err error) {
+	if c.cfg.logger != nil {
+		c.cfg.logger.Info("plex: not sending request again: retry budget spent", "method", req.Method,
+			"origin", key.Scheme+"://"+key.Addr, "attempt", attempt, "limit", LimitBudget, "reason", err.Error())
 	}
 }
 

@@ -22,6 +22,9 @@ type Stats struct {
 	Expired    uint64 // idle connections closed by IdleConnTimeout or the idle limits
 	Requests   uint64 // RoundTrip calls that reached the pool
 	Retries    uint64 // requests sent again after a failure that proved it safe
+	// RetriesRefused counts resends the origins' retry budgets refused
+	// (see WithRetryBudget): each is a request that failed instead.
+	RetriesRefused uint64
 }
 
 // Stats returns a snapshot of the pool and request counters. It is cheap
@@ -42,6 +45,7 @@ func (c *Client) Stats() Stats {
 		Expired:        ps.Expired,
 		Requests:       c.requests.Load(),
 		Retries:        c.retries.Load(),
+		RetriesRefused: ps.RetriesRefused,
 	}
 }
 
@@ -68,6 +72,11 @@ type OriginStats struct {
 	// Closed counts connections closed, by reason: Closed[CloseIdleTimeout]
 	// and so on.
 	Closed [NumCloseReasons]uint64
+	// RetriesRefused counts resends the origin's retry budget refused;
+	// RetryBudgetLeft is how many it allows now, -1 without a budget (see
+	// WithRetryBudget).
+	RetriesRefused  uint64
+	RetryBudgetLeft int
 }
 
 // OriginStats returns one OriginStats per origin the Client has sent
@@ -94,6 +103,9 @@ func (c *Client) OriginStats() []OriginStats {
 			Requests:       s.Requests,
 			Retries:        s.Retries,
 			Closed:         s.Closed,
+
+			RetriesRefused:  s.RetriesRefused,
+			RetryBudgetLeft: s.RetryBudgetLeft,
 		}
 	}
 	slices.SortFunc(out, func(a, b OriginStats) int {

@@ -33,6 +33,7 @@ type Listener struct {
 	RequestQueued   func(RequestQueued)
 	RequestDequeued func(RequestDequeued)
 	RequestDone     func(RequestDone)
+	RetryDenied     func(RetryDenied)
 }
 
 // Origin names the server a connection or request goes to.
@@ -160,6 +161,9 @@ type RetryDecided struct {
 	Attempt int           // the attempt about to be made, 2 for the first resend
 	Wait    time.Duration // back-off before it
 	Reason  string        // the error that caused it
+	// BudgetLeft is how many more resends the origin's retry budget
+	// allows after this one; -1 when the Client has no budget.
+	BudgetLeft int
 }
 
 // RequestQueued is fired when a request finds no free slot and waits for
@@ -196,3 +200,20 @@ const (
 	ProtoHTTP1 = "HTTP/1.1"
 	ProtoHTTP2 = "HTTP/2"
 )
+
+// Why a resend was refused, as RetryDenied.Limit says.
+const (
+	// LimitBudget: the origin's retry budget was spent (plex.WithRetryBudget).
+	LimitBudget = "budget"
+)
+
+// RetryDenied is fired when a failed request could safely have been sent
+// again but a limit forbade it: the request fails with the error Reason
+// gives.
+type RetryDenied struct {
+	Origin  Origin
+	Method  string
+	Attempt int    // the attempt that was refused, 2 for the first resend
+	Limit   string // what refused it: LimitBudget
+	Reason  string // the error the request fails with
+}
