@@ -8,6 +8,7 @@ import (
 	"github.com/plexhttp/plex/alpn"
 	"github.com/plexhttp/plex/h1"
 	"github.com/plexhttp/plex/h2"
+	"github.com/plexhttp/plex/internal/event"
 	"github.com/plexhttp/plex/pool"
 )
 
@@ -34,32 +35,67 @@ func (c *Client) dial(ctx context.Context, key pool.Key, onChange func()) (pool.
 		}
 		t.Proxy = pu
 	}
+	var d *dialEvents
+	if c.cfg.events != nil {
+		d = c.startDialEvents(ctx, key, t.Proxy)
+		ctx = d.ctx
+	}
 	ac, err := c.dialer.Dial(ctx, t)
 	if err != nil {
+		d.done(err)
 		return nil, err
 	}
+	origin := Origin{Scheme: key.Scheme, Addr: key.Addr}
+	var id ConnID
+	if d != nil {
+		id = d.id
+	}
+	var pc pool.Conn
 	switch ac.Protocol {
 	case alpn.ProtoH2, alpn.ProtoH2C:
-		cc, err := h2.NewClientConn(ac.Conn, c.h2cfg, ac.TLS, onChange)
+		cfg := c.h2cfg
+		if d != nil || c.cfg.logger != nil {
+			// Per-connection tags for events and log lines; a Client with
+			// neither shares one Config among all its connections.
+			cp := *cfg
+			cp.Events, cp.ConnID, cp.Origin = c.cfg.events, id, origin
+			cfg = &cp
+		}
+		cc, err := h2.NewClientConn(ac.Conn, cfg, ac.TLS, onChange)
 		if err != nil {
 			ac.Conn.Close()
+			d.done(err)
 			return nil, err
 		}
-		c.logDial(key, t.Proxy, ac.Protocol)
-		return cc, nil
+		pc = cc
 	default:
-		c.logDial(key, t.Proxy, ac.Protocol)
-		return h1.NewConn(ac.Conn, c.h1cfg, h1.ConnOptions{
+		pc = h1.NewConn(ac.Conn, c.h1cfg, h1.ConnOptions{
 			TLS:          ac.TLS,
 			ForwardProxy: ac.ForwardProxy,
 			ProxyHeader:  ac.ProxyHeader,
-		}, onChange), nil
+			ConnID:       id,
+			Origin:       origin,
+		}, onChange)
 	}
+	proto := protocolName(pc.Multiplexed())
+	c.logDial(key, t.Proxy, id, proto)
+	if d != nil {
+		d.done(nil)
+		d.opened(proto, ac.Conn)
+	}
+	return pc, nil
 }
 
-func (c *Client) logDial(key pool.Key, proxy *url.URL, proto string) {
+func protocolName(mux bool) string {
+	if mux {
+		return event.ProtoHTTP2
+	}
+	return event.ProtoHTTP1
+}
+
+func (c *Client) logDial(key pool.Key, proxy *url.URL, id ConnID, proto string) {
 	if c.cfg.logger != nil {
-		c.cfg.logger.Debug("plex: connected", "origin", key.Addr, "scheme", key.Scheme,
+		c.cfg.logger.Debug("plex: connected", "origin", key.Scheme+"://"+key.Addr, "conn", uint64(id),
 			"proxy", proxy.Redacted(), "protocol", proto)
 	}
 }

@@ -69,6 +69,8 @@ type config struct {
 	writeBufferSize       int
 	maxDecoderHeaderTable uint32
 	maxEncoderHeaderTable uint32
+
+	events *EventListener // options_observe.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -517,5 +519,6 @@ func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
 		IdleConnTimeout:            c.idleConnTimeout,
 		StrictMaxConcurrentStreams: c.strictMaxStreams,
 		Logger:                     c.logger,
+		Events:                     c.events,
 	}
 }

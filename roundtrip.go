@@ -26,7 +26,7 @@ var ErrMaybeProcessed = errors.New("request may have been processed")
 // semantics: no redirects, no cookies. The request is carried on an
 // HTTP/1.1 or HTTP/2 connection chosen for its origin, and sent again only
 // where nothing can be duplicated (see ErrMaybeProcessed).
-func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
+func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	if c.closed.Load() {
 		closeBody(req)
 		return nil, ErrClientClosed
@@ -37,6 +37,11 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	c.requests.Add(1)
+	var ev requestEvents // inert without a listener
+	if c.cfg.events != nil {
+		ev.start(c.cfg.events, req, key)
+		defer ev.finish(&resp, &err)
+	}
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	var rtrace *RetryTrace // looked up only once a resend is due
@@ -65,11 +70,13 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			trace.GotConn(gi)
 		}
+		ev.acquired(info, conn.Multiplexed())
 		resp, err := conn.RoundTrip(r)
 		if err == nil {
 			resp.Request = req
 			return resp, nil
 		}
+		ev.released()
 		next := c.replay(req, err, info.Reused || info.WasIdle, attempt)
 		if next == nil {
 			return nil, c.finalError(req, err, sent)
@@ -85,9 +92,10 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait = c.backoff.Delay(waits, rand.Float64())
 		}
 		if c.cfg.logger != nil {
-			c.cfg.logger.Debug("plex: sending request again", "method", req.Method,
-				"origin", key.Addr, "attempt", attempt+1, "wait", wait, "cause", err.Error())
+			c.cfg.logger.Info("plex: sending request again", "method", req.Method,
+				"origin", key.Scheme+"://"+key.Addr, "conn", uint64(info.Conn), "attempt", attempt+1, "wait", wait, "reason", err.Error())
 		}
+		ev.retry(attempt+1, wait, err)
 		if rtrace == nil {
 			rtrace = ContextRetryTrace(ctx)
 		}
@@ -99,6 +107,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, c.finalError(req, err, sent)
 		}
 		c.retries.Add(1)
+		c.pool.NoteRetry(key)
 		r = next
 	}
 }

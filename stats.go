@@ -1,5 +1,11 @@
 package plex
 
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
 // Stats is a snapshot of a Client's pool and request counters.
 type Stats struct {
 	HTTP1Conns     int // open HTTP/1.1 connections
@@ -37,4 +43,61 @@ func (c *Client) Stats() Stats {
 		Requests:       c.requests.Load(),
 		Retries:        c.retries.Load(),
 	}
+}
+
+// OriginStats is Stats for one origin (scheme://host:port), over all its
+// connections whether direct or through a proxy, plus the closes by reason.
+// Counters run from the Client's start: an origin keeps its figures while
+// it has no connection, so a scrape never sees them go back.
+type OriginStats struct {
+	Origin         Origin
+	HTTP1Conns     int
+	HTTP1IdleConns int
+	HTTP2Conns     int
+	HTTP2IdleConns int
+	Dialing        int
+	InFlight       int
+	Waiting        int
+
+	Dials      uint64
+	DialErrors uint64
+	Reuses     uint64
+	Expired    uint64
+	Requests   uint64 // requests that asked the pool for a connection, resends included
+	Retries    uint64
+	// Closed counts connections closed, by reason: Closed[CloseIdleTimeout]
+	// and so on.
+	Closed [NumCloseReasons]uint64
+}
+
+// OriginStats returns one OriginStats per origin the Client has sent
+// requests to, sorted by origin. Like Stats it takes the pool's lock once;
+// it allocates the returned slice and little else, so it may be called
+// every second.
+func (c *Client) OriginStats() []OriginStats {
+	ps := c.pool.OriginStats()
+	out := make([]OriginStats, len(ps))
+	for i, s := range ps {
+		out[i] = OriginStats{
+			Origin:         s.Origin,
+			HTTP1Conns:     s.Conns - s.MultiplexedConns,
+			HTTP1IdleConns: s.IdleConns - s.IdleMultiplexedConns,
+			HTTP2Conns:     s.MultiplexedConns,
+			HTTP2IdleConns: s.IdleMultiplexedConns,
+			Dialing:        s.Dialing,
+			InFlight:       s.InFlight,
+			Waiting:        s.Waiting,
+			Dials:          s.Dials,
+			DialErrors:     s.DialErrors,
+			Reuses:         s.Reuses,
+			Expired:        s.Expired,
+			Requests:       s.Requests,
+			Retries:        s.Retries,
+			Closed:         s.Closed,
+		}
+	}
+	slices.SortFunc(out, func(a, b OriginStats) int {
+		return cmp.Or(strings.Compare(a.Origin.Scheme, b.Origin.Scheme), strings.Compare(a.Origin.Addr, b.Origin.Addr))
+	})
+	return out
 }

@@ -26,22 +26,7 @@ func TestWebSocketThroughNginx(t *testing.T) {
 		}
 		t.Skipf("nginx not installed: %v", err)
 	}
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.CloseNow()
-		for {
-			typ, msg, err := ws.Read(r.Context())
-			if err != nil {
-				return
-			}
-			if err := ws.Write(r.Context(), typ, []byte(strings.ToUpper(string(msg)))); err != nil {
-				return
-			}
-		}
-	}))
+	backend := httptest.NewServer(upperEcho)
 	defer backend.Close()
 
 	certs, err := realserver.DefaultCerts()

@@ -17,26 +17,30 @@ import (
 	"github.com/plexhttp/plex"
 )
 
+// upperEcho answers a WebSocket handshake and echoes each message back
+// upper-cased, until the client goes.
+var upperEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	for {
+		typ, msg, err := ws.Read(r.Context())
+		if err != nil {
+			return
+		}
+		if err := ws.Write(r.Context(), typ, []byte(strings.ToUpper(string(msg)))); err != nil {
+			return
+		}
+	}
+})
+
 // startEchoBackend starts Go's server over TLS offering h2 and http/1.1,
 // answering WebSocket handshakes with an upper-casing echo.
 func startEchoBackend(t *testing.T) *httptest.Server {
 	t.Helper()
-	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.CloseNow()
-		for {
-			typ, msg, err := ws.Read(r.Context())
-			if err != nil {
-				return
-			}
-			if err := ws.Write(r.Context(), typ, []byte(strings.ToUpper(string(msg)))); err != nil {
-				return
-			}
-		}
-	}))
+	s := httptest.NewUnstartedServer(upperEcho)
 	s.EnableHTTP2 = true
 	s.TLS = &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
 	s.StartTLS()

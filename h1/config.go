@@ -3,6 +3,8 @@ package h1
 import (
 	"crypto/tls"
 	"log/slog"
+
+	"github.com/plexhttp/plex/internal/event"
 	"net/http"
 	"time"
 
@@ -97,6 +99,10 @@ type ConnOptions struct {
 	// ProxyHeader is added to every request when ForwardProxy is set, for
 	// example Proxy-Authorization.
 	ProxyHeader http.Header
+	// ConnID and Origin tag the connection's log lines with the keys the
+	// pool uses for it.
+	ConnID event.ConnID
+	Origin event.Origin
 }
 
 const (

@@ -329,7 +329,7 @@ func (c *Conn) closeNet(reason error) {
 		c.closeErr = err
 		c.mu.Unlock()
 		if l := c.cfg.Logger; l != nil {
-			l.Debug("h1: connection closed", "remote", c.nc.RemoteAddr(), "reason", reason)
+			c.logClosed(l, reason)
 		}
 	}
 	if rb != nil {

@@ -2,6 +2,8 @@ package h2
 
 import (
 	"log/slog"
+
+	"github.com/plexhttp/plex/internal/event"
 	"time"
 
 	"github.com/plexhttp/plex/internal/setting"
@@ -90,6 +92,12 @@ type Config struct {
 	FrameTrace func(FrameEvent)
 	// Logger receives connection-level events at debug level. nil discards.
 	Logger *slog.Logger
+	// Events receives GoAwayReceived and StreamReset, tagged with ConnID
+	// and Origin; nil costs one pointer check. The client sets these three
+	// per connection.
+	Events *event.Listener
+	ConnID event.ConnID
+	Origin event.Origin
 	// DisableKeepAlives makes the connection carry one request: it takes no
 	// other once the first stream opens, and closes when that stream ends.
 	DisableKeepAlives bool

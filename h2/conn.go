@@ -99,6 +99,8 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 	}
 	if cc.log == nil {
 		cc.log = slog.New(slog.DiscardHandler)
+	} else {
+		cc.log = connLogger(cc.log, &c)
 	}
 	cc.pings.init()
 	cc.w.bw = burstBuffer{w: &timeoutWriter{nc: nc, d: c.WriteByteTimeout}}
@@ -330,7 +332,6 @@ func (cc *ClientConn) closeWithError(err error) {
 	if cc.err == nil || cc.err == ErrShutdown {
 		cc.err = err
 	}
-	cc.log.Debug("h2: connection closing", "remote", cc.nc.RemoteAddr().String(), "err", err)
 	for _, cs := range cc.streams {
 		cc.failStreamLocked(cs, cs.failureLocked(err), &a)
 	}
@@ -341,6 +342,8 @@ func (cc *ClientConn) closeWithError(err error) {
 	cc.pings.stopAll()
 	close(cc.done)
 	cc.mu.Unlock()
+	// Logged once the lock is released: a handler may be slow.
+	cc.log.Debug("h2: connection closing", "remote", cc.nc.RemoteAddr().String(), "err", err)
 	cc.nc.Close()
 	a.closeConn = nil
 	a.rstID = 0

@@ -281,12 +281,13 @@ func (cc *ClientConn) onRSTStream(f *http2.RSTStreamFrame) error {
 	}
 	cc.mu.Unlock()
 	cc.run(&a)
+	cc.noteReset(f.StreamID, code, false)
 	return nil
 }
 
 func (cc *ClientConn) onGoAway(f *http2.GoAwayFrame) error {
 	ga := GoAwayError{LastStreamID: f.LastStreamID, Code: ErrCode(f.ErrCode), DebugData: string(f.DebugData())}
-	cc.log.Debug("h2: GOAWAY received", "last_stream", ga.LastStreamID, "code", ga.Code.String(), "debug", ga.DebugData)
+	cc.noteGoAway(ga)
 	var a actions
 	cc.mu.Lock()
 	if cc.goAway == nil || ga.LastStreamID < cc.goAway.LastStreamID {

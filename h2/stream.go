@@ -162,6 +162,9 @@ func (cc *ClientConn) run(a *actions) {
 		if err := w.end(); err != nil {
 			cc.closeWithError(writeFailure(err))
 		}
+		if a.rstID != 0 {
+			cc.noteReset(a.rstID, a.rstCode, true)
+		}
 	}
 	if a.closeReq != nil {
 		// A request body's Close may block (a pipe whose writer is busy);

@@ -30,7 +30,7 @@ var behaviourOrder = []string{
 	"GET small/1M/16M", "HEAD", "404", "POST/PUT 1M/16M", "early answer to upload",
 	"large response headers", "request headers near limit",
 	"streams past limit (strict)", "streams past limit (default)",
-	"server closes idle conns", "graceful reload", "2500 requests",
+	"server closes idle conns", "graceful reload", "observed reload", "2500 requests",
 }
 
 // addrPattern matches loopback addresses, which change from run to run.

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"time"
+
+	"github.com/plexhttp/plex/internal/event"
 )
 
 // dial is one connection being opened. Its fields are guarded by Pool.mu,
@@ -20,14 +24,18 @@ type dial struct {
 // dial its values only: the dial is canceled by Close, never by the request.
 func (p *Pool) startDialLocked(h *host, ctx context.Context, a *after) *dial {
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	pc := &pconn{h: h}
+	p.lastID++
+	pc := &pconn{h: h, id: p.lastID}
 	pc.onChange = func() { p.connChanged(pc) }
+	if p.ev != nil {
+		dctx = context.WithValue(dctx, connIDKey{}, pc.id)
+	}
 	d := &dial{h: h, pc: pc, cancel: cancel}
 	h.dials = append(h.dials, d)
 	p.wg.Add(1)
 	go p.runDial(dctx, d)
 	if p.log != nil {
-		a.logf("dial start", h.key, len(h.conns), nil)
+		a.logf(slog.LevelDebug, "dial start", h.key, uint64(pc.id), len(h.conns), nil)
 	}
 	return d
 }
@@ -53,25 +61,36 @@ func (p *Pool) dialDone(d *dial, c Conn, err error) {
 			err = fmt.Errorf("pool: connection to %s unusable right after dialing: %w", d.h.key.Addr, cerr)
 		}
 	}
+	var unusable Conn
 	if err != nil && c != nil {
-		c.Close()
-		c = nil
+		unusable, c = c, nil
 	}
 	var a after
 	h := d.h
 	p.mu.Lock()
+	if unusable != nil {
+		d.pc.c, d.pc.removed = unusable, true
+		a.close = append(a.close, unusable)
+		r, code := reasonOf(unusable)
+		p.noteCloseLocked(d.pc, &a, r, code)
+	}
 	if i := slices.Index(h.dials, d); i >= 0 {
 		h.dials = slices.Delete(h.dials, i, i+1)
 	}
 	p.counts.dials++
+	h.counts.dials++
 	if err != nil {
 		p.counts.dialErrors++
+		h.counts.dialErrors++
 	}
 	if p.closed {
-		p.mu.Unlock()
 		if c != nil {
-			c.Close()
+			d.pc.c = c
+			a.close = append(a.close, c)
+			p.noteCloseLocked(d.pc, &a, event.CloseClient, 0)
 		}
+		p.mu.Unlock()
+		a.run(p)
 		return
 	}
 	if err != nil {
@@ -85,11 +104,14 @@ func (p *Pool) dialDone(d *dial, c Conn, err error) {
 			w = next
 		}
 		if p.log != nil {
-			a.logf("dial failed", h.key, len(h.conns), err)
+			a.logf(slog.LevelDebug, "dial failed", h.key, uint64(d.pc.id), len(h.conns), err)
 		}
 	} else {
 		pc := d.pc
 		pc.c, pc.mux = c, c.Multiplexed()
+		if p.ev != nil || p.log != nil {
+			pc.openedAt = time.Now()
+		}
 		h.addConnLocked(pc)
 		h.proto = protoH1
 		if pc.mux {
@@ -101,7 +123,7 @@ func (p *Pool) dialDone(d *dial, c Conn, err error) {
 			}
 		}
 		if p.log != nil {
-			a.logf("conn added", h.key, len(h.conns), nil)
+			a.logf(slog.LevelDebug, "conn added", h.key, uint64(pc.id), len(h.conns), nil)
 		}
 		p.refreshLocked(pc, &a)
 	}

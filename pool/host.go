@@ -3,6 +3,8 @@ package pool
 import (
 	"slices"
 	"time"
+
+	"github.com/plexhttp/plex/internal/event"
 )
 
 // proto is what the pool knows of an origin's protocol.
@@ -25,10 +27,24 @@ type host struct {
 	free    connList // non-multiplexed conns with a free slot, most recently used first
 	idle    connList // idle conns, most recently idle first
 	proto   proto
+	counts  *counters // the origin's, shared by its hosts (Pool.origins)
 }
 
-func newHost(key Key) *host {
-	return &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}}
+// newHostLocked adds a host for key, with the counters of its origin.
+func (p *Pool) newHostLocked(key Key) *host {
+	o := event.Origin{Scheme: key.Scheme, Addr: key.Addr}
+	oc := p.origins[o]
+	if oc == nil {
+		oc = &counters{}
+		p.origins[o] = oc
+	}
+	h := &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}, counts: oc}
+	p.hosts[key] = h
+	return h
+}
+
+func (h *host) origin() event.Origin {
+	return event.Origin{Scheme: h.key.Scheme, Addr: h.key.Addr}
 }
 
 // pconn is the pool's record of one conn. h and onChange are set before the
@@ -36,6 +52,7 @@ func newHost(key Key) *host {
 // dial succeeds. The rest is guarded by Pool.mu.
 type pconn struct {
 	h        *host
+	id       event.ConnID
 	onChange func()
 	c        Conn // nil while dialing
 	mux      bool
@@ -44,6 +61,8 @@ type pconn struct {
 	removed  bool      // no longer in the pool; hooks are ignored
 	idx      int       // position in h.conns
 	idleAt   time.Time // IdleSince when it went on the idle lists
+	openedAt time.Time // set when the dial succeeds, if Pool.ev is set
+	requests uint64    // requests handed this conn
 	// quietSince is the conn's own IdleSince when reserveMuxLocked took a
 	// slot on it while nothing was in flight, zero otherwise; takeLocked
 	// reads and clears it.

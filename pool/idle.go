@@ -1,6 +1,10 @@
 package pool
 
-import "time"
+import (
+	"time"
+
+	"github.com/plexhttp/plex/internal/event"
+)
 
 // markIdleLocked puts pc, which has nothing in flight, on the idle lists and
 // makes sure the expiry timer will look at it.
@@ -27,18 +31,19 @@ func (p *Pool) unmarkIdleLocked(pc *pconn) {
 // idle.
 func (p *Pool) trimIdleLocked(h *host, a *after) {
 	for h.idle.n > p.maxIdlePerHost {
-		p.evictLocked(h.idle.tail, a, "conn evicted")
+		p.evictLocked(h.idle.tail, a, event.CloseIdleLimit)
 	}
 	if p.cfg.MaxIdleConns > 0 {
 		for p.idle.n > p.cfg.MaxIdleConns {
-			p.evictLocked(p.idle.tail, a, "conn evicted")
+			p.evictLocked(p.idle.tail, a, event.CloseIdleLimit)
 		}
 	}
 }
 
-func (p *Pool) evictLocked(pc *pconn, a *after, why string) {
+func (p *Pool) evictLocked(pc *pconn, a *after, why event.CloseReason) {
 	p.removeConnLocked(pc, a, why)
 	p.counts.expired++
+	pc.h.counts.expired++
 	p.forgetIfEmptyLocked(pc.h)
 }
 
@@ -49,7 +54,7 @@ func (p *Pool) expireLocked(now time.Time, a *after) {
 	for pc := p.idle.head; pc != nil; {
 		next := p.idle.next(pc)
 		if !now.Before(pc.idleAt.Add(p.cfg.IdleConnTimeout)) {
-			p.evictLocked(pc, a, "conn expired")
+			p.evictLocked(pc, a, event.CloseIdleTimeout)
 		}
 		pc = next
 	}

@@ -54,9 +54,11 @@ func TestLoggerRecordsDialAndConnEvents(t *testing.T) {
 		synctest.Wait()
 
 		out := buf.String()
-		require.Contains(t, out, `msg="pool: dial start" origin=h1.example:80 scheme=http conns=0`)
-		require.Contains(t, out, `msg="pool: dial failed" origin=h1.example:80 scheme=http conns=0 err="connection refused"`)
-		require.Contains(t, out, `msg="pool: conn added" origin=h1.example:80 scheme=http conns=2`)
-		require.Contains(t, out, `msg="pool: conn evicted" origin=h1.example:80 scheme=http conns=1`)
+		require.Contains(t, out, `level=DEBUG msg="pool: dial start" origin=http://h1.example:80 conns=0 conn=1`)
+		require.Contains(t, out, `level=DEBUG msg="pool: dial failed" origin=http://h1.example:80 conns=0 conn=1 err="connection refused"`)
+		require.Contains(t, out, `level=DEBUG msg="pool: conn added" origin=http://h1.example:80 conns=2 conn=3`)
+		// Closes come at Info with their reason: the second idle conn is
+		// one above MaxIdleConnsPerHost.
+		require.Contains(t, out, `level=INFO msg="pool: conn closed" origin=http://h1.example:80 conn=2 protocol=HTTP/1.1 reason=idle_limit requests=1 conns=1`)
 	})
 }

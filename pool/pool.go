@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/plexhttp/plex/internal/event"
 )
 
 // ErrClosed is returned by Get once Close has been called, and to requests
@@ -61,18 +63,23 @@ type Config struct {
 	// full, true waits for a slot; false dials another conn (one dial at a
 	// time, within MaxConnsPerHost).
 	StrictMaxConcurrentStreams bool
-	// Logger receives debug events (dial start/done/failed, conn
-	// added/removed/expired); nil logs nothing and costs nothing.
+	// Logger receives dial and conn events: closes at Info with their
+	// reason, the rest at Debug; nil logs nothing and costs nothing.
 	Logger *slog.Logger
+	// Events receives ConnClosed, RequestQueued and RequestDequeued; nil
+	// costs one pointer check. When set, the ctx of every dial carries the
+	// conn's id (see DialConnID).
+	Events *event.Listener
 }
 
 // GotInfo describes the conn Get returned; it mirrors httptrace.GotConnInfo.
 // It says when the conn went idle rather than for how long, so that only a
 // caller who wants the duration reads the clock.
 type GotInfo struct {
-	Reused    bool      // the conn carried requests before
-	WasIdle   bool      // it had nothing in flight when taken
-	IdleSince time.Time // when it went idle, when WasIdle
+	Conn      event.ConnID // the pool's id for the conn
+	Reused    bool         // the conn carried requests before
+	WasIdle   bool         // it had nothing in flight when taken
+	IdleSince time.Time    // when it went idle, when WasIdle
 }
 
 // Pool holds connections per origin and hands out slots on them.
@@ -93,7 +100,8 @@ type Pool struct {
 	cfg            Config // immutable after New
 	maxIdlePerHost int    // immutable after New
 	log            *slog.Logger
-	wg             sync.WaitGroup // dial goroutines under way
+	ev             *event.Listener // cfg.Events
+	wg             sync.WaitGroup  // dial goroutines under way
 
 	mu         sync.Mutex // guards the fields below, and all hosts, pconns, dials and waiters
 	closed     bool
@@ -104,11 +112,18 @@ type Pool struct {
 	timerArmed bool
 	timerAt    time.Time // when the armed timer fires
 	counts     counters
+	lastID     event.ConnID // the id the last dial got
+	// origins keeps each origin's cumulative counters for OriginStats. It
+	// outlives the hosts (which go once empty) so that the counters never
+	// go back; it grows by one small record per origin ever visited.
+	origins map[event.Origin]*counters
 }
 
-// counters are the cumulative Stats figures; guarded by Pool.mu.
+// counters are the cumulative Stats figures, of the pool or of one origin;
+// guarded by Pool.mu.
 type counters struct {
-	dials, dialErrors, reuses, expired uint64
+	dials, dialErrors, reuses, expired, gets, retries uint64
+	closed                                            [event.NumCloseReasons]uint64
 }
 
 // New returns a pool using cfg.
@@ -117,7 +132,9 @@ func New(cfg Config) *Pool {
 		cfg:            cfg,
 		maxIdlePerHost: cfg.MaxIdleConnsPerHost,
 		log:            cfg.Logger,
+		ev:             cfg.Events,
 		hosts:          make(map[Key]*host),
+		origins:        make(map[event.Origin]*counters),
 		idle:           connList{id: poolIdleList},
 	}
 	if p.maxIdlePerHost <= 0 {
@@ -146,6 +163,7 @@ func (p *Pool) Get(ctx context.Context, key Key) (Conn, GotInfo, error) {
 	h := p.hosts[key]
 	if h != nil && h.waiters.head == nil {
 		if pc := h.reserveLocked(); pc != nil {
+			h.counts.gets++
 			info := p.takeLocked(pc)
 			p.mu.Unlock()
 			return pc.c, info, nil
@@ -162,32 +180,43 @@ func (p *Pool) waitLocked(ctx context.Context, key Key, h *host) (Conn, GotInfo,
 		return nil, GotInfo{}, waitError(key, err)
 	}
 	if h == nil {
-		h = newHost(key)
-		p.hosts[key] = h
+		h = p.newHostLocked(key)
 	}
+	h.counts.gets++
 	w := &waiter{ctx: ctx, ch: make(chan handoff, 1)}
 	h.waiters.push(w)
 	p.waiting++
 	var a after
 	p.pumpLocked(h, &a)
+	var q queued
+	if p.ev != nil {
+		q = queued{start: time.Now(), waiting: h.waiters.n, queued: w.queued}
+	}
 	p.mu.Unlock()
 	a.run(p)
+	if q.queued {
+		q.fire(p.ev, key)
+	}
 
 	select {
 	case r := <-w.ch:
 		if r.err != nil {
+			q.done(p.ev, key, 0, r.err)
 			return nil, GotInfo{}, r.err
 		}
+		q.done(p.ev, key, r.info.Conn, nil)
 		return r.pc.c, r.info, nil
 	case <-ctx.Done():
 	}
+	err := waitError(key, ctx.Err())
 	p.mu.Lock()
 	if w.queued {
 		h.waiters.remove(w)
 		p.waiting--
 		p.forgetIfEmptyLocked(h)
 		p.mu.Unlock()
-		return nil, GotInfo{}, waitError(key, ctx.Err())
+		q.done(p.ev, key, 0, err)
+		return nil, GotInfo{}, err
 	}
 	p.mu.Unlock()
 	// A slot was handed over just as ctx ended; giving it back lets the conn's
@@ -195,7 +224,8 @@ func (p *Pool) waitLocked(ctx context.Context, key Key, h *host) (Conn, GotInfo,
 	if r := <-w.ch; r.pc != nil {
 		r.pc.c.Release()
 	}
-	return nil, GotInfo{}, waitError(key, ctx.Err())
+	q.done(p.ev, key, 0, err)
+	return nil, GotInfo{}, err
 }
 
 func waitError(key Key, err error) error {
@@ -204,7 +234,7 @@ func waitError(key Key, err error) error {
 
 // takeLocked records that pc, just reserved, goes to a caller.
 func (p *Pool) takeLocked(pc *pconn) GotInfo {
-	info := GotInfo{Reused: pc.used}
+	info := GotInfo{Conn: pc.id, Reused: pc.used}
 	if pc.h.idle.contains(pc) {
 		info.WasIdle = true
 		info.IdleSince = pc.idleAt
@@ -218,8 +248,10 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 	}
 	pc.quietSince = time.Time{}
 	pc.used = true
+	pc.requests++
 	if info.Reused {
 		p.counts.reuses++
+		pc.h.counts.reuses++
 	}
 	return info
 }
@@ -230,7 +262,7 @@ func (p *Pool) CloseIdle() {
 	p.mu.Lock()
 	for pc := p.idle.head; pc != nil; {
 		next := p.idle.next(pc)
-		p.removeConnLocked(pc, &a, "conn closed idle")
+		p.removeConnLocked(pc, &a, event.CloseClient)
 		p.forgetIfEmptyLocked(pc.h)
 		pc = next
 	}
@@ -264,6 +296,7 @@ func (p *Pool) CloseWithError(cause error) error {
 			for _, pc := range h.conns {
 				pc.removed = true
 				a.close = append(a.close, pc.c)
+				p.noteCloseLocked(pc, &a, event.CloseClient, 0)
 			}
 		}
 		clear(p.hosts)

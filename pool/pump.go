@@ -1,5 +1,7 @@
 package pool
 
+import "github.com/plexhttp/plex/internal/event"
+
 // pumpLocked serves the host's queue head first: while a conn has a free
 // slot, the head waiter gets it. Then it makes sure the waiters left over
 // have a dial to count on, as far as the limits allow. Every change to the
@@ -121,9 +123,9 @@ func (p *Pool) refreshLocked(pc *pconn, a *after) {
 	if pc.dead {
 		switch {
 		case detached(pc.c):
-			p.removeConnLocked(pc, a, "conn detached")
+			p.removeConnLocked(pc, a, event.CloseProtocolSwitch)
 		case inFlight == 0:
-			p.removeConnLocked(pc, a, "conn removed")
+			p.removeConnLocked(pc, a, deadReason)
 		}
 		return
 	}
@@ -143,7 +145,7 @@ func (p *Pool) settleIdleLocked(pc *pconn) {
 
 // removeConnLocked takes pc out of the pool and schedules its Close,
 // unless the conn detached itself: then it is its new owner's to close.
-func (p *Pool) removeConnLocked(pc *pconn, a *after, why string) {
+func (p *Pool) removeConnLocked(pc *pconn, a *after, why event.CloseReason) {
 	h := pc.h
 	pc.removed = true
 	p.unmarkIdleLocked(pc)
@@ -151,9 +153,11 @@ func (p *Pool) removeConnLocked(pc *pconn, a *after, why string) {
 	if !detached(pc.c) {
 		a.close = append(a.close, pc.c)
 	}
-	if p.log != nil {
-		a.logf(why, h.key, len(h.conns), nil)
+	var code uint32
+	if why == deadReason {
+		why, code = reasonOf(pc.c)
 	}
+	p.noteCloseLocked(pc, a, why, code)
 }
 
 // forgetIfEmptyLocked drops a host with nothing left, so a client that

@@ -35,14 +35,14 @@ func TestGotInfoReportsIdleTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newTestPool(t, h1Dialer(), Config{})
 		c, info := get(t, p, h1Key)
-		require.Equal(t, GotInfo{}, info, "a fresh conn has carried nothing")
+		require.Equal(t, GotInfo{Conn: 1}, info, "a fresh conn has carried nothing")
 		c.Release()
 		released := time.Now()
 
 		time.Sleep(5 * time.Second)
 		c2, info := get(t, p, h1Key)
 		require.Same(t, c, c2)
-		require.Equal(t, GotInfo{Reused: true, WasIdle: true, IdleSince: released}, info)
+		require.Equal(t, GotInfo{Conn: 1, Reused: true, WasIdle: true, IdleSince: released}, info)
 		require.Equal(t, 5*time.Second, time.Since(info.IdleSince))
 	})
 }

@@ -1,5 +1,7 @@
 package pool
 
+import "github.com/plexhttp/plex/internal/event"
+
 // Stats is a snapshot of the pool's figures.
 type Stats struct {
 	Conns, IdleConns     int    // all open conns; those with nothing in flight
@@ -43,4 +45,69 @@ func (p *Pool) Stats() Stats {
 		}
 	}
 	return s
+}
+
+// OriginStats is the Stats of one origin (scheme and host:port), over all
+// its keys (direct or through proxies, multiplexing or not). Counters run
+// from the pool's start, whether or not the origin had conns all along.
+type OriginStats struct {
+	Origin               event.Origin
+	Conns, IdleConns     int
+	MultiplexedConns     int
+	IdleMultiplexedConns int
+	Dialing              int
+	InFlight             int
+	Waiting              int
+	Dials, DialErrors    uint64
+	Reuses               uint64
+	Expired              uint64
+	Requests             uint64 // Get calls for the origin
+	Retries              uint64 // counted by NoteRetry
+	Closed               [event.NumCloseReasons]uint64
+}
+
+// OriginStats returns one OriginStats per origin the pool ever had, in no
+// particular order. Like Stats it takes the pool lock once and visits every
+// conn; it allocates only the returned slice.
+func (p *Pool) OriginStats() []OriginStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]OriginStats, 0, len(p.origins))
+	index := make(map[event.Origin]int, len(p.origins))
+	for o, c := range p.origins {
+		index[o] = len(out)
+		out = append(out, OriginStats{
+			Origin: o, Dials: c.dials, DialErrors: c.dialErrors, Reuses: c.reuses,
+			Expired: c.expired, Requests: c.gets, Retries: c.retries, Closed: c.closed,
+		})
+	}
+	for _, h := range p.hosts {
+		s := &out[index[h.origin()]]
+		s.Dialing += len(h.dials)
+		s.Waiting += h.waiters.n
+		for _, pc := range h.conns {
+			n := pc.c.InFlight()
+			s.Conns++
+			s.InFlight += n
+			if pc.mux {
+				s.MultiplexedConns++
+			}
+			if n == 0 {
+				s.IdleConns++
+				if pc.mux {
+					s.IdleMultiplexedConns++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// NoteRetry counts a resend of a request for key in its origin's Retries.
+func (p *Pool) NoteRetry(key Key) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.origins[originOf(key)]; c != nil {
+		c.retries++
+	}
 }

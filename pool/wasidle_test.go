@@ -34,12 +34,12 @@ func TestMultiplexedConnIdleBeforeItsHookRan(t *testing.T) {
 
 		got, info := get(t, p, h2Key)
 		require.Same(t, c, got)
-		require.Equal(t, GotInfo{Reused: true, WasIdle: true, IdleSince: ended}, info)
+		require.Equal(t, GotInfo{Conn: 1, Reused: true, WasIdle: true, IdleSince: ended}, info)
 		c.fire() // the late hook changes nothing for the request under way
 
 		// With a stream in flight the conn was not idle.
 		got, info = get(t, p, h2Key)
 		require.Same(t, c, got)
-		require.Equal(t, GotInfo{Reused: true}, info)
+		require.Equal(t, GotInfo{Conn: 1, Reused: true}, info)
 	})
 }

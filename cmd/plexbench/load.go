@@ -28,6 +28,9 @@ type job struct {
 	o         *options
 	// conns, when set, counts the connections the clients dialed.
 	conns func() int
+	// summarize, when set, reports the clients' connection events and
+	// per-origin stats as the run ends.
+	summarize func() *connSummary
 }
 
 // result is what a run measured. The counters of a run in progress are
@@ -40,6 +43,7 @@ type result struct {
 	elapsed     time.Duration
 	interrupted bool
 	conns       int
+	connEvents  *connSummary // nil for clients that report none
 
 	done     atomic.Int64 // responses read to the end, any status
 	failed   atomic.Int64 // requests that ended in an error
@@ -98,6 +102,9 @@ func (j *job) run(ctx context.Context, live func(*result)) *result {
 	}
 	if j.conns != nil {
 		r.conns = j.conns()
+	}
+	if j.summarize != nil {
+		r.connEvents = j.summarize()
 	}
 	return r
 }

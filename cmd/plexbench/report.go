@@ -127,6 +127,9 @@ func printReport(w io.Writer, r *result) {
 	if len(r.errs) > 0 {
 		fmt.Fprintf(w, "  errors:      %s\n", errorSummary(r))
 	}
+	if r.connEvents != nil {
+		printConnSummary(w, r.connEvents)
+	}
 	if r.hist.Count() == 0 {
 		fmt.Fprintln(w)
 		return
@@ -163,6 +166,9 @@ type jsonResult struct {
 	LatencyUS   map[string]int64 `json:"latency_us"`
 	Status      map[string]int64 `json:"status"`
 	Errors      map[string]int64 `json:"errors"`
+	// ConnEvents: connections opened and closed by reason, HTTP/2 GOAWAYs
+	// and resets, retries, and the per-origin stats at the end of the run.
+	ConnEvents *connSummary `json:"conn_events,omitempty"`
 }
 
 func writeJSON(w io.Writer, rs []*result) {
@@ -171,7 +177,7 @@ func writeJSON(w io.Writer, rs []*result) {
 		j := jsonResult{URL: r.url, Client: r.name, Setup: r.setup, Protocol: r.proto, Interrupted: r.interrupted,
 			Seconds: r.elapsed.Seconds(), Done: r.done.Load(), Failed: r.failed.Load(), ReqPerSec: rate(r),
 			BytesIn: r.bytesIn.Load(), BytesOut: r.bytesOut.Load(), Connections: r.conns,
-			LatencyUS: map[string]int64{}, Status: map[string]int64{}, Errors: r.errs}
+			LatencyUS: map[string]int64{}, Status: map[string]int64{}, Errors: r.errs, ConnEvents: r.connEvents}
 		for name, q := range map[string]float64{"p50": 0.5, "p90": 0.9, "p99": 0.99, "p99.9": 0.999} {
 			j.LatencyUS[name] = r.hist.Quantile(q).Microseconds()
 		}

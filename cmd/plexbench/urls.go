@@ -32,6 +32,7 @@ func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	for _, u := range o.urls {
 		var clients []*plex.Client
 		var rts []http.RoundTripper
+		events := &connEvents{}
 		for range o.conns {
 			c, err := plex.New(
 				plex.WithTLSConfig(tc),
@@ -43,6 +44,7 @@ func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 				// The load goes to the server named, as h2load's does, never
 				// through a proxy the environment names.
 				plex.WithProxy(nil),
+				plex.WithEventListener(events.listener()),
 			)
 			if err != nil {
 				closeClients(clients)
@@ -63,7 +65,8 @@ func loadURLs(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 					n += int(s.Dials - s.DialErrors)
 				}
 				return n
-			}})
+			},
+			summarize: func() *connSummary { return events.summary(clients) }})
 		dones = append(dones, func() { closeClients(clients) })
 	}
 	return runAll(ctx, o, stdout, stderr, jobs, dones, false)

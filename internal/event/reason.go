@@ -1,0 +1,62 @@
+package event
+
+import "strconv"
+
+// CloseReason says why a connection was closed. The set is small and fixed
+// so that it can label a metric.
+type CloseReason uint8
+
+const (
+	// CloseError: the connection broke (a read or write failed, a protocol
+	// error, a failed health check).
+	CloseError CloseReason = iota
+	// CloseIdleTimeout: idle for IdleConnTimeout.
+	CloseIdleTimeout
+	// CloseIdleLimit: idle above MaxIdleConns or MaxIdleConnsPerHost.
+	CloseIdleLimit
+	// ClosePeerGoAway: the HTTP/2 peer sent GOAWAY (ConnClosed.Code has its
+	// code) and the last stream ended.
+	ClosePeerGoAway
+	// ClosePeerClose: the server closed the connection or asked to
+	// (HTTP/1.1 Connection: close).
+	ClosePeerClose
+	// CloseClient: Close or CloseIdleConnections, or a response body
+	// closed before its end.
+	CloseClient
+	// CloseProtocolSwitch: after 101 Switching Protocols the connection
+	// left the pool; it belongs to the response's holder.
+	CloseProtocolSwitch
+	// CloseKeepAlivesOff: one exchange only, by WithDisableKeepAlives or
+	// the request's Connection: close.
+	CloseKeepAlivesOff
+
+	// NumCloseReasons is the number of close reasons, for arrays indexed
+	// by CloseReason.
+	NumCloseReasons = iota
+)
+
+var reasonNames = [NumCloseReasons]string{
+	CloseError:          "error",
+	CloseIdleTimeout:    "idle_timeout",
+	CloseIdleLimit:      "idle_limit",
+	ClosePeerGoAway:     "peer_goaway",
+	ClosePeerClose:      "peer_close",
+	CloseClient:         "client_close",
+	CloseProtocolSwitch: "protocol_switch",
+	CloseKeepAlivesOff:  "keepalives_off",
+}
+
+// String gives the reason as a short snake_case word, fit for a metric label.
+func (r CloseReason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "CloseReason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Reasoner is implemented by connections that can tell why they stopped
+// taking requests, once Err is non-nil. code is the GOAWAY error code for
+// ClosePeerGoAway.
+type Reasoner interface {
+	CloseReason() (r CloseReason, code uint32)
+}
