@@ -73,6 +73,8 @@ type config struct {
 	events *EventListener // options_observe.go
 
 	budgetConfig // options_fleet_budget.go
+
+	cleartextProtocol func(addr string) Protocol // options_fleet_cleartext.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -452,7 +454,7 @@ func (c *config) dialer() *alpn.Dialer {
 		DialTimeout:         c.dialTimeout,
 		TLSHandshakeTimeout: c.tlsHandshakeTimeout,
 		TLSConfig:           c.tlsConfig,
-		H2C:                 c.h2cOnly(),
+		H2C:                 c.h2cOnly() || (c.cleartextProtocol != nil && c.has(UnencryptedHTTP2)),
 		DialTLSContext:      c.dialTLSContext,
 	}
 	c.proxyConfig.setDialer(d)

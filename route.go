@@ -39,9 +39,18 @@ func (c *Client) route(req *http.Request) (pool.Key, error) {
 		if !c.cfg.has(HTTP1) && !c.cfg.has(UnencryptedHTTP2) {
 			return pool.Key{}, errors.New("plex: http URL but neither HTTP1 nor UnencryptedHTTP2 is in WithProtocols")
 		}
-		key.MayMultiplex = c.cfg.h2cOnly()
 	default:
 		return pool.Key{}, fmt.Errorf("plex: unsupported protocol scheme %q", u.Scheme)
+	}
+	addr, err := c.originAddr(u.Scheme, u.Host)
+	if err != nil {
+		return pool.Key{}, err
+	}
+	key.Addr = addr
+	if key.Scheme == "http" {
+		if key.MayMultiplex, err = c.cleartextMux(addr); err != nil {
+			return pool.Key{}, err
+		}
 	}
 	if key.MayMultiplex && isUpgrade(req.Header) {
 		// HTTP/2 has no protocol switch (RFC 9113 §8.6), so the request
@@ -52,11 +61,6 @@ func (c *Client) route(req *http.Request) (pool.Key, error) {
 		}
 		key.MayMultiplex = false
 	}
-	addr, err := c.originAddr(u.Scheme, u.Host)
-	if err != nil {
-		return pool.Key{}, err
-	}
-	key.Addr = addr
 	if c.cfg.proxy != nil {
 		pu, err := c.cfg.proxy(req)
 		if err != nil {
