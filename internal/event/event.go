@@ -162,7 +162,9 @@ type RetryDecided struct {
 	Wait    time.Duration // back-off before it
 	Reason  string        // the error that caused it
 	// BudgetLeft is how many more resends the origin's retry budget
-	// allows after this one; -1 when the Client has no budget.
+	// allows after this one; -1 when the Client has no budget or this
+	// resend took nothing from it (its pooled connection was found closed
+	// before anything was written).
 	BudgetLeft int
 }
 
