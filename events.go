@@ -48,6 +48,8 @@ const (
 	CloseClient         = event.CloseClient
 	CloseProtocolSwitch = event.CloseProtocolSwitch
 	CloseKeepAlivesOff  = event.CloseKeepAlivesOff
+	CloseMaxAge         = event.CloseMaxAge
+	CloseMaxRequests    = event.CloseMaxRequests
 	NumCloseReasons     = event.NumCloseReasons
 )
 

@@ -71,6 +71,8 @@ type config struct {
 	maxEncoderHeaderTable uint32
 
 	events *EventListener // options_observe.go
+
+	rebalanceConfig // options_fleet_rebalance.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -511,7 +513,7 @@ func (c *config) backoff() retry.Backoff {
 }
 
 func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
-	return pool.Config{
+	pc := pool.Config{
 		Dial:                       dial,
 		MaxConnsPerHost:            c.maxConnsPerHost,
 		MaxIdleConns:               c.maxIdleConns,
@@ -521,4 +523,6 @@ func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
 		Logger:                     c.logger,
 		Events:                     c.events,
 	}
+	c.rebalanceConfig.setPool(&pc)
+	return pc
 }

@@ -112,6 +112,7 @@ func (p *Pool) dialDone(d *dial, c Conn, err error) {
 		if p.ev != nil || p.log != nil {
 			pc.openedAt = time.Now()
 		}
+		p.setLimitsLocked(pc, time.Now())
 		h.addConnLocked(pc)
 		h.proto = protoH1
 		if pc.mux {

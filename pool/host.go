@@ -63,6 +63,13 @@ type pconn struct {
 	idleAt   time.Time // IdleSince when it went on the idle lists
 	openedAt time.Time // set when the dial succeeds, if Pool.ev is set
 	requests uint64    // requests handed this conn
+	// Retirement (age.go): retireAt and maxRequests are set when the conn
+	// joins the pool, zero for no limit; retired marks a conn made dead by
+	// them, to be closed with retireWhy once drained.
+	retireAt    time.Time
+	maxRequests uint64
+	retired     bool
+	retireWhy   event.CloseReason
 	// quietSince is the conn's own IdleSince when reserveMuxLocked took a
 	// slot on it while nothing was in flight, zero otherwise; takeLocked
 	// reads and clears it.

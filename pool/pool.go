@@ -63,6 +63,15 @@ type Config struct {
 	// full, true waits for a slot; false dials another conn (one dial at a
 	// time, within MaxConnsPerHost).
 	StrictMaxConcurrentStreams bool
+	// MaxConnAge retires a conn once it is this old, less up to a tenth
+	// at random: it takes no new requests and closes (reason
+	// event.CloseMaxAge) once those under way end. Age is checked when a
+	// request looks for a conn of the origin. Zero or less: no limit.
+	MaxConnAge time.Duration
+	// MaxConnRequests retires a conn once it was given this many requests,
+	// less up to a tenth at random, closing it (event.CloseMaxRequests)
+	// once they end. Zero or less: no limit.
+	MaxConnRequests int
 	// Logger receives dial and conn events: closes at Info with their
 	// reason, the rest at Debug; nil logs nothing and costs nothing.
 	Logger *slog.Logger
@@ -161,22 +170,31 @@ func (p *Pool) Get(ctx context.Context, key Key) (Conn, GotInfo, error) {
 		return nil, GotInfo{}, ErrClosed
 	}
 	h := p.hosts[key]
+	var a after
+	if h != nil {
+		p.retireAgedLocked(h, &a)
+	}
 	if h != nil && h.waiters.head == nil {
 		if pc := h.reserveLocked(); pc != nil {
 			h.counts.gets++
 			info := p.takeLocked(pc)
 			p.mu.Unlock()
+			a.run(p)
 			return pc.c, info, nil
 		}
 	}
-	return p.waitLocked(ctx, key, h)
+	return p.waitLocked(ctx, key, h, a)
 }
 
 // waitLocked queues the caller and waits for a slot. It is entered with mu
-// held and releases it.
-func (p *Pool) waitLocked(ctx context.Context, key Key, h *host) (Conn, GotInfo, error) {
+// held and releases it; a holds work Get collected under mu.
+func (p *Pool) waitLocked(ctx context.Context, key Key, h *host, a after) (Conn, GotInfo, error) {
 	if err := ctx.Err(); err != nil {
+		if h != nil {
+			p.forgetIfEmptyLocked(h)
+		}
 		p.mu.Unlock()
+		a.run(p)
 		return nil, GotInfo{}, waitError(key, err)
 	}
 	if h == nil {
@@ -186,7 +204,6 @@ func (p *Pool) waitLocked(ctx context.Context, key Key, h *host) (Conn, GotInfo,
 	w := &waiter{ctx: ctx, ch: make(chan handoff, 1)}
 	h.waiters.push(w)
 	p.waiting++
-	var a after
 	p.pumpLocked(h, &a)
 	var q queued
 	if p.ev != nil {
@@ -248,7 +265,7 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 	}
 	pc.quietSince = time.Time{}
 	pc.used = true
-	pc.requests++
+	p.countRequestLocked(pc)
 	if info.Reused {
 		p.counts.reuses++
 		pc.h.counts.reuses++
