@@ -90,7 +90,8 @@ type Client struct {
 	requests atomic.Uint64
 	retries  atomic.Uint64
 
-	httpAddrs, httpsAddrs addrCache // pool addresses of portless URL hosts
+	httpAddrs, httpsAddrs addrCache   // pool addresses of portless URL hosts
+	addrs                 *addrPicker // WithLookup's address choice; nil without it
 }
 
 // New builds a Client. It returns an error, never panics, for invalid option
@@ -113,6 +114,7 @@ func newClient(cfg config) *Client {
 	c := &Client{cfg: cfg}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	c.dialer = cfg.dialer()
+	c.addrs = cfg.newAddrPicker(c.dialer, cfg.events)
 	c.h1cfg = cfg.h1Config()
 	c.h2cfg = cfg.h2Config()
 	c.backoff = cfg.backoff()

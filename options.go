@@ -73,6 +73,7 @@ type config struct {
 	events *EventListener // options_observe.go
 
 	rebalanceConfig // options_fleet_rebalance.go
+	addrsConfig     // options_fleet_addrs.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -524,5 +525,6 @@ func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
 		Events:                     c.events,
 	}
 	c.rebalanceConfig.setPool(&pc)
+	c.addrsConfig.setPool(&pc)
 	return pc
 }

@@ -28,6 +28,10 @@ type host struct {
 	idle    connList // idle conns, most recently idle first
 	proto   proto
 	counts  *counters // the origin's, shared by its hosts (Pool.origins)
+	// spread makes equally loaded multiplexed conns take turns (see
+	// Config.MinConnsPerHost); turn counts the turns.
+	spread bool
+	turn   uint64
 }
 
 // newHostLocked adds a host for key, with the counters of its origin.
@@ -38,7 +42,8 @@ func (p *Pool) newHostLocked(key Key) *host {
 		oc = &counters{}
 		p.origins[o] = oc
 	}
-	h := &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}, counts: oc}
+	h := &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}, counts: oc,
+		spread: p.cfg.MinConnsPerHost > 1}
 	p.hosts[key] = h
 	return h
 }
@@ -100,7 +105,10 @@ func (h *host) reserveLocked() *pconn {
 func (h *host) reserveMuxLocked() *pconn {
 	var best *pconn
 	bestLoad := 0
-	for _, pc := range h.mux {
+	n := len(h.mux)
+	start := h.spreadStart(n)
+	for i := range n {
+		pc := h.mux[(start+i)%n]
 		if pc.dead || pc.c.Available() <= 0 {
 			continue
 		}

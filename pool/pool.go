@@ -72,6 +72,15 @@ type Config struct {
 	// less up to a tenth at random, closing it (event.CloseMaxRequests)
 	// once they end. Zero or less: no limit.
 	MaxConnRequests int
+	// MinConnsPerHost keeps a multiplexed origin on at least this many
+	// conns once its first one is up: while it has fewer, each request
+	// (and each new conn) starts one more dial, one at a time, within
+	// MaxConnsPerHost. Requests go to the least loaded conn, equally
+	// loaded ones taking turns. Zero or one: one conn until it is full.
+	MinConnsPerHost int
+	// PassPeers makes every dial's ctx carry the remote addresses of the
+	// origin's open conns (see DialPeers).
+	PassPeers bool
 	// Logger receives dial and conn events: closes at Info with their
 	// reason, the rest at Debug; nil logs nothing and costs nothing.
 	Logger *slog.Logger
@@ -178,6 +187,7 @@ func (p *Pool) Get(ctx context.Context, key Key) (Conn, GotInfo, error) {
 		if pc := h.reserveLocked(); pc != nil {
 			h.counts.gets++
 			info := p.takeLocked(pc)
+			p.fillMinLocked(h, &a)
 			p.mu.Unlock()
 			a.run(p)
 			return pc.c, info, nil

@@ -18,6 +18,7 @@ func (c *Config) Validate() error {
 		{"MaxIdleConns", c.MaxIdleConns},
 		{"MaxIdleConnsPerHost", c.MaxIdleConnsPerHost},
 		{"MaxConnRequests", c.MaxConnRequests},
+		{"MinConnsPerHost", c.MinConnsPerHost},
 	} {
 		if f.n < 0 {
 			errs = append(errs, fmt.Errorf("pool: %s %d is negative", f.name, f.n))

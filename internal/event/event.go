@@ -33,6 +33,7 @@ type Listener struct {
 	RequestQueued   func(RequestQueued)
 	RequestDequeued func(RequestDequeued)
 	RequestDone     func(RequestDone)
+	DialAddrFailed  func(DialAddrFailed)
 }
 
 // Origin names the server a connection or request goes to.
@@ -189,6 +190,18 @@ type RequestDone struct {
 	Attempts   int
 	Duration   time.Duration
 	Err        error
+}
+
+// DialAddrFailed is fired, with WithLookup, when one of the addresses the
+// origin's host resolved to could not be connected to. The dial goes on
+// with the next address (DialDone reports its end), and Addr is tried only
+// after the others until SkipUntil.
+type DialAddrFailed struct {
+	Conn      ConnID
+	Origin    Origin
+	Addr      string // ip:port
+	Err       error
+	SkipUntil time.Time
 }
 
 // Protocol names as events report them.
