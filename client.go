@@ -116,7 +116,11 @@ func newClient(cfg config) *Client {
 	c.h1cfg = cfg.h1Config()
 	c.h2cfg = cfg.h2Config()
 	c.backoff = cfg.backoff()
-	c.pool = pool.New(cfg.poolConfig(c.dial))
+	pc := cfg.poolConfig(c.dial)
+	if cfg.coalescing {
+		pc.Coalesce = c.coalesce
+	}
+	c.pool = pool.New(pc)
 	c.hc = &http.Client{
 		Transport:     c,
 		CheckRedirect: cfg.checkRedirect,

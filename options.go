@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -71,6 +72,10 @@ type config struct {
 	maxEncoderHeaderTable uint32
 
 	events *EventListener // options_observe.go
+
+	// Connection coalescing (options_fleet_coalesce.go).
+	coalescing  bool
+	lookupNetIP func(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame

@@ -109,6 +109,10 @@ type ConnAcquired struct {
 	Origin   Origin
 	Reused   bool          // the connection carried requests before
 	IdleTime time.Duration // how long it had been idle, when it was
+	// Coalesced: the connection was opened for another origin and carries
+	// this one's request too (see plex.WithConnectionCoalescing); its
+	// DialStart and ConnOpened name that origin.
+	Coalesced bool
 }
 
 // ConnReleased is fired when a request gives its slot back: its response

@@ -1,0 +1,54 @@
+package plex
+
+import (
+	"context"
+	"net/netip"
+)
+
+// WithConnectionCoalescing lets requests to one https origin go on an open
+// HTTP/2 connection of another (RFC 9113 §9.1.1), as browsers and OkHttp
+// do, so that names served by one server (a.example.com and
+// b.example.com behind one load balancer, or localhost and 127.0.0.1)
+// share a connection instead of costing one dial each. Off by default.
+//
+// A request for origin B takes a connection opened for origin A only when
+// all of these hold:
+//   - B has no connection and no dial of its own (once it has, it uses them);
+//   - both are https, reached directly (no proxy), with the same port, and
+//     the connection speaks HTTP/2 and has a free stream slot;
+//   - the connection's certificate chain was verified and its leaf covers
+//     B's host (x509.Certificate.VerifyHostname): a connection made with
+//     InsecureSkipVerify is never shared;
+//   - B's host resolves to the IP address the connection is connected to.
+//     The name is looked up (see WithLookupNetIP) only when a connection
+//     passes the other tests. Once a connection is approved for B, later
+//     requests for B take it without a lookup while it lives.
+//
+// A server that does not serve B on that connection answers 421
+// (Misdirected Request), meaning it did not process the request (RFC 9110
+// §15.5.20). The Client then sends the request again, once, on a
+// connection of B's own, dialed for it, if its body can be replayed
+// (GetBody) — whatever its method and whatever WithMaxRetries says, since
+// the choice of connection was the Client's — and lends that connection
+// to no other origin from then on. A 421 for a request whose body cannot
+// be replayed is returned as it is.
+//
+// Event listeners see ConnAcquired with Coalesced set, and the resend as
+// RetryDecided with a Reason starting "misdirected" (RetryTrace:
+// RetryMisdirected).
+func WithConnectionCoalescing(on bool) Option {
+	return func(c *config) { c.coalescing = on }
+}
+
+// WithLookupNetIP sets how connection coalescing (WithConnectionCoalescing)
+// resolves a host name to decide whether it is served at the address an
+// open connection goes to. lookup has the signature of
+// (*net.Resolver).LookupNetIP, so WithLookupNetIP(r.LookupNetIP) uses a
+// resolver r; network is "ip". Nil, the default, means
+// net.DefaultResolver. Dials resolve names on their own (through
+// WithDialContext's function when set): give both the same resolver, or
+// coalescing may compare against addresses a dial would not reach. The
+// lookup runs with the request's context, bounded by WithDialTimeout.
+func WithLookupNetIP(lookup func(ctx context.Context, network, host string) ([]netip.Addr, error)) Option {
+	return func(c *config) { c.lookupNetIP = lookup }
+}
