@@ -157,7 +157,9 @@ type StreamReset struct {
 	Sent     bool // true: we sent RST_STREAM; false: the peer did
 }
 
-// RetryDecided is fired when a failed request is to be sent again.
+// RetryDecided is fired when a failed request is to be sent again, and
+// when a request answered 421 (Misdirected Request) on a coalesced
+// connection is sent again on its origin's own (Reason "misdirected: ...").
 type RetryDecided struct {
 	Origin  Origin
 	Method  string
