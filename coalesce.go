@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/plexhttp/plex/alpn"
 	"github.com/plexhttp/plex/pool"
 )
 
@@ -77,7 +78,11 @@ func (c *Client) lookup(ctx context.Context, host string) ([]netip.Addr, error) 
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{ip}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.dialTimeout)
+	d := c.cfg.dialTimeout
+	if d <= 0 {
+		d = alpn.DefaultDialTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	lookup := c.cfg.lookupNetIP
 	if lookup == nil {

@@ -72,10 +72,13 @@ func (s *namedServer) client(t *testing.T, tlsConf *tls.Config, lookup func(host
 		var d net.Dialer
 		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.1", port))
 	}
-	look := func(_ context.Context, _, host string) ([]netip.Addr, error) {
+	look := func(ctx context.Context, _, host string) ([]netip.Addr, error) {
 		s.mu.Lock()
 		s.looks = append(s.looks, host)
 		s.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		return lookup(host)
 	}
 	c, err := New(append([]Option{WithTLSConfig(tlsConf), WithDialContext(dial), WithLookupNetIP(look),
@@ -121,6 +124,16 @@ func TestCoalescingSharesVerifiedConnection(t *testing.T) {
 	s.get(t, c, "b.test")
 	_, looks = s.record()
 	require.Len(t, looks, 1)
+}
+
+// WithDialTimeout(0) means the default bound, not none, for the lookup as
+// for the dial.
+func TestCoalescingLookupWithDefaultDialTimeout(t *testing.T) {
+	s := startNamedServer(t)
+	c := s.client(t, s.certs.ClientTLS(), loopback, WithDialTimeout(0))
+	s.get(t, c, "a.test")
+	_, body := s.get(t, c, "b.test")
+	require.Equal(t, "b.test sni=a.test", body)
 }
 
 func TestCoalescingNeedsVerifiedCertificate(t *testing.T) {
