@@ -91,7 +91,7 @@ type Client struct {
 	retries  atomic.Uint64
 
 	httpAddrs, httpsAddrs addrCache   // pool addresses of portless URL hosts
-	addrs                 *addrPicker // WithLookup's address choice; nil without it
+	addrs                 *addrPicker // WithLookupNetIP's address choice; nil without it
 }
 
 // New builds a Client. It returns an error, never panics, for invalid option
@@ -118,7 +118,11 @@ func newClient(cfg config) *Client {
 	c.h1cfg = cfg.h1Config()
 	c.h2cfg = cfg.h2Config()
 	c.backoff = cfg.backoff()
-	c.pool = pool.New(cfg.poolConfig(c.dial))
+	pc := cfg.poolConfig(c.dial)
+	if cfg.coalescing {
+		pc.Coalesce = c.coalesce
+	}
+	c.pool = pool.New(pc)
 	c.hc = &http.Client{
 		Transport:     c,
 		CheckRedirect: cfg.checkRedirect,

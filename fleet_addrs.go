@@ -16,12 +16,12 @@ import (
 // only after the others.
 const addrSkipPeriod = 30 * time.Second
 
-// lookupNetDialer dials when WithLookup is set without WithDialContext: the
+// lookupNetDialer dials when WithLookupNetIP is set without WithDialContext: the
 // alpn package's default, a net.Dialer with 30 s keep-alive.
 var lookupNetDialer = &net.Dialer{KeepAlive: 30 * time.Second}
 
 // addrPicker chooses the address of each direct dial of an origin whose
-// host WithLookup resolves, from what the pool says the origin's open
+// host WithLookupNetIP resolves, from what the pool says the origin's open
 // connections use, the connects under way and the addresses that failed.
 type addrPicker struct {
 	lookup func(ctx context.Context, host string) ([]netip.Addr, error)

@@ -74,6 +74,8 @@ type config struct {
 
 	rebalanceConfig // options_fleet_rebalance.go
 	addrsConfig     // options_fleet_addrs.go
+
+	coalescing bool // options_fleet_coalesce.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame

@@ -84,8 +84,8 @@ func (f *addrFleet) tls() plex.Option {
 }
 
 // lookupOf resolves fleetName to addrs, counting the lookups.
-func lookupOf(addrs ...string) func(context.Context, string) ([]netip.Addr, error) {
-	return func(_ context.Context, host string) ([]netip.Addr, error) {
+func lookupOf(addrs ...string) func(context.Context, string, string) ([]netip.Addr, error) {
+	return func(_ context.Context, _, host string) ([]netip.Addr, error) {
 		if host != fleetName {
 			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		}
@@ -141,7 +141,7 @@ func TestLookupSpreadsMinConnsOverAddresses(t *testing.T) {
 	f := startAddrFleet(t, 3, nil, nil)
 	t.Run("with lookup", func(t *testing.T) {
 		var ev addrEvents
-		c, err := plex.New(f.tls(), plex.WithLookup(lookupOf("127.0.0.1", "127.0.0.2", "127.0.0.3")),
+		c, err := plex.New(f.tls(), plex.WithLookupNetIP(lookupOf("127.0.0.1", "127.0.0.2", "127.0.0.3")),
 			plex.WithMinConnsPerHost(3), plex.WithEventListener(ev.listener()))
 		require.NoError(t, err)
 		defer c.Close()
@@ -192,7 +192,7 @@ func TestLookupSpreadsConnsAboveStreamLimit(t *testing.T) {
 		<-release
 	})
 	var ev addrEvents
-	c, err := plex.New(f.tls(), plex.WithLookup(lookupOf("127.0.0.1", "127.0.0.2", "127.0.0.3")),
+	c, err := plex.New(f.tls(), plex.WithLookupNetIP(lookupOf("127.0.0.1", "127.0.0.2", "127.0.0.3")),
 		plex.WithEventListener(ev.listener()))
 	require.NoError(t, err)
 	defer c.Close()
@@ -245,7 +245,7 @@ func TestLookupSkipsFailingAddress(t *testing.T) {
 	f := startAddrFleet(t, 3, nil, nil)
 	// 127.0.0.9 has no listener on the fleet's port; it comes first.
 	var ev addrEvents
-	c, err := plex.New(f.tls(), plex.WithLookup(lookupOf("127.0.0.9", "127.0.0.1", "127.0.0.2")),
+	c, err := plex.New(f.tls(), plex.WithLookupNetIP(lookupOf("127.0.0.9", "127.0.0.1", "127.0.0.2")),
 		plex.WithMinConnsPerHost(2), plex.WithEventListener(ev.listener()))
 	require.NoError(t, err)
 	defer c.Close()

@@ -36,16 +36,21 @@ type host struct {
 
 // newHostLocked adds a host for key, with the counters of its origin.
 func (p *Pool) newHostLocked(key Key) *host {
+	h := &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}, counts: p.originLocked(key),
+		spread: p.cfg.MinConnsPerHost > 1}
+	p.hosts[key] = h
+	return h
+}
+
+// originLocked returns the counters of key's origin, made on first use.
+func (p *Pool) originLocked(key Key) *counters {
 	o := event.Origin{Scheme: key.Scheme, Addr: key.Addr}
 	oc := p.origins[o]
 	if oc == nil {
 		oc = &counters{}
 		p.origins[o] = oc
 	}
-	h := &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}, counts: oc,
-		spread: p.cfg.MinConnsPerHost > 1}
-	p.hosts[key] = h
-	return h
+	return oc
 }
 
 func (h *host) origin() event.Origin {
@@ -80,6 +85,11 @@ type pconn struct {
 	// reads and clears it.
 	quietSince time.Time
 	links      [numLists]link
+	// lentTo lists the other origins this conn carries requests for
+	// (Config.Coalesce); noLend is set once it misdirected one of them,
+	// and it is lent no more.
+	lentTo []Key
+	noLend bool
 }
 
 // reserveLocked finds a conn with a free slot and reserves it, or returns

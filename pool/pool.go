@@ -88,6 +88,12 @@ type Config struct {
 	// costs one pointer check. When set, the ctx of every dial carries the
 	// conn's id (see DialConnID).
 	Events *event.Listener
+	// Coalesce, when set, lets a request for an https origin that has no
+	// connection or dial of its own borrow an open HTTP/2 connection of
+	// another origin that it approves (see CoalesceFunc). Nil, the
+	// default, keeps every origin to its own connections and costs
+	// nothing.
+	Coalesce CoalesceFunc
 }
 
 // GotInfo describes the conn Get returned; it mirrors httptrace.GotConnInfo.
@@ -98,6 +104,9 @@ type GotInfo struct {
 	Reused    bool         // the conn carried requests before
 	WasIdle   bool         // it had nothing in flight when taken
 	IdleSince time.Time    // when it went idle, when WasIdle
+	// Coalesced: the conn was opened for another origin and lent to this
+	// one (Config.Coalesce).
+	Coalesced bool
 }
 
 // Pool holds connections per origin and hands out slots on them.
@@ -135,6 +144,9 @@ type Pool struct {
 	// outlives the hosts (which go once empty) so that the counters never
 	// go back; it grows by one small record per origin ever visited.
 	origins map[event.Origin]*counters
+	// lent lists, per origin, the conns of other origins that
+	// Config.Coalesce approved for it (see pconn.lentTo).
+	lent map[Key][]*pconn
 }
 
 // counters are the cumulative Stats figures, of the pool or of one origin;
@@ -153,6 +165,7 @@ func New(cfg Config) *Pool {
 		ev:             cfg.Events,
 		hosts:          make(map[Key]*host),
 		origins:        make(map[event.Origin]*counters),
+		lent:           make(map[Key][]*pconn),
 		idle:           connList{id: poolIdleList},
 	}
 	if p.maxIdlePerHost <= 0 {
@@ -172,7 +185,15 @@ func New(cfg Config) *Pool {
 // ErrClosed after Close, the dial's error when the dial it counted on
 // failed, and an error satisfying errors.Is(err, ctx.Err()) when ctx ends
 // first.
+//
+// With Config.Coalesce set, a request for an origin with no connection or
+// dial of its own may get a connection of another origin instead
+// (GotInfo.Coalesced); GetOwn never does.
 func (p *Pool) Get(ctx context.Context, key Key) (Conn, GotInfo, error) {
+	return p.get(ctx, key, p.cfg.Coalesce != nil)
+}
+
+func (p *Pool) get(ctx context.Context, key Key, coalesce bool) (Conn, GotInfo, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -183,17 +204,49 @@ func (p *Pool) Get(ctx context.Context, key Key) (Conn, GotInfo, error) {
 	if h != nil {
 		p.retireAgedLocked(h, &a)
 	}
-	if h != nil && h.waiters.head == nil {
-		if pc := h.reserveLocked(); pc != nil {
-			h.counts.gets++
-			info := p.takeLocked(pc)
-			p.fillMinLocked(h, &a)
+	if pc, info := p.takeFreeLocked(h, &a); pc != nil {
+		p.mu.Unlock()
+		a.run(p)
+		return pc.c, info, nil
+	}
+	if coalesce && key.coalescable() && ownsNothingLocked(h) {
+		pc, info, first := p.borrowLocked(ctx, key)
+		if pc != nil {
+			p.mu.Unlock()
+			a.run(p)
+			if first && p.log != nil {
+				p.logLent(key, pc)
+			}
+			return pc.c, info, nil
+		}
+		// borrowLocked may have let go of mu.
+		if p.closed {
+			p.mu.Unlock()
+			a.run(p)
+			return nil, GotInfo{}, ErrClosed
+		}
+		h = p.hosts[key]
+		if pc, info := p.takeFreeLocked(h, &a); pc != nil {
 			p.mu.Unlock()
 			a.run(p)
 			return pc.c, info, nil
 		}
 	}
 	return p.waitLocked(ctx, key, h, a)
+}
+
+// takeFreeLocked reserves a free slot of h, nil or not, unless requests
+// already wait there for one; a collects work for after mu is released.
+func (p *Pool) takeFreeLocked(h *host, a *after) (*pconn, GotInfo) {
+	if h != nil && h.waiters.head == nil {
+		if pc := h.reserveLocked(); pc != nil {
+			h.counts.gets++
+			info := p.takeLocked(pc)
+			p.fillMinLocked(h, a)
+			return pc, info
+		}
+	}
+	return nil, GotInfo{}
 }
 
 // waitLocked queues the caller and waits for a slot. It is entered with mu
@@ -327,6 +380,7 @@ func (p *Pool) CloseWithError(cause error) error {
 			}
 		}
 		clear(p.hosts)
+		clear(p.lent)
 		p.idle = connList{id: poolIdleList}
 		p.waiting = 0
 		if p.timer != nil {

@@ -151,6 +151,9 @@ func (p *Pool) removeConnLocked(pc *pconn, a *after, why event.CloseReason) {
 	pc.removed = true
 	p.unmarkIdleLocked(pc)
 	h.dropConnLocked(pc)
+	if len(pc.lentTo) > 0 {
+		p.unlendLocked(pc)
+	}
 	if !detached(pc.c) {
 		a.close = append(a.close, pc.c)
 	}

@@ -110,6 +110,10 @@ type ConnAcquired struct {
 	Origin   Origin
 	Reused   bool          // the connection carried requests before
 	IdleTime time.Duration // how long it had been idle, when it was
+	// Coalesced: the connection was opened for another origin and carries
+	// this one's request too (see plex.WithConnectionCoalescing); its
+	// DialStart and ConnOpened name that origin.
+	Coalesced bool
 }
 
 // ConnReleased is fired when a request gives its slot back: its response
@@ -154,7 +158,9 @@ type StreamReset struct {
 	Sent     bool // true: we sent RST_STREAM; false: the peer did
 }
 
-// RetryDecided is fired when a failed request is to be sent again.
+// RetryDecided is fired when a failed request is to be sent again, and
+// when a request answered 421 (Misdirected Request) on a coalesced
+// connection is sent again on its origin's own (Reason "misdirected: ...").
 type RetryDecided struct {
 	Origin  Origin
 	Method  string
@@ -192,7 +198,7 @@ type RequestDone struct {
 	Err        error
 }
 
-// DialAddrFailed is fired, with WithLookup, when one of the addresses the
+// DialAddrFailed is fired, with WithLookupNetIP, when one of the addresses the
 // origin's host resolved to could not be connected to. The dial goes on
 // with the next address (DialDone reports its end), and Addr is tried only
 // after the others until SkipUntil.
