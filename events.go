@@ -29,6 +29,7 @@ type (
 	RequestDequeued = event.RequestDequeued
 	RequestDone     = event.RequestDone
 	RetryDenied     = event.RetryDenied
+	DialAddrFailed  = event.DialAddrFailed
 
 	// Origin is a scheme and host:port, the unit of pooling and of
 	// OriginStats.
@@ -49,6 +50,8 @@ const (
 	CloseClient         = event.CloseClient
 	CloseProtocolSwitch = event.CloseProtocolSwitch
 	CloseKeepAlivesOff  = event.CloseKeepAlivesOff
+	CloseMaxAge         = event.CloseMaxAge
+	CloseMaxRequests    = event.CloseMaxRequests
 	NumCloseReasons     = event.NumCloseReasons
 )
 
@@ -79,6 +82,7 @@ func mergeListeners(a, b *EventListener) *EventListener {
 		RequestDequeued: both(a.RequestDequeued, b.RequestDequeued),
 		RequestDone:     both(a.RequestDone, b.RequestDone),
 		RetryDenied:     both(a.RetryDenied, b.RetryDenied),
+		DialAddrFailed:  both(a.DialAddrFailed, b.DialAddrFailed),
 	}
 }
 

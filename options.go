@@ -72,9 +72,13 @@ type config struct {
 
 	events *EventListener // options_observe.go
 
-	budgetConfig // options_fleet_budget.go
+	rebalanceConfig // options_fleet_rebalance.go
+	addrsConfig     // options_fleet_addrs.go
+	budgetConfig    // options_fleet_budget.go
 
 	cleartextProtocol func(addr string) Protocol // options_fleet_cleartext.go
+
+	coalescing bool // options_fleet_coalesce.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -516,7 +520,7 @@ func (c *config) backoff() retry.Backoff {
 }
 
 func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
-	return pool.Config{
+	pc := pool.Config{
 		Dial:                       dial,
 		MaxConnsPerHost:            c.maxConnsPerHost,
 		MaxIdleConns:               c.maxIdleConns,
@@ -527,4 +531,7 @@ func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
 		Logger:                     c.logger,
 		Events:                     c.events,
 	}
+	c.rebalanceConfig.setPool(&pc)
+	c.addrsConfig.setPool(&pc)
+	return pc
 }

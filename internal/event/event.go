@@ -34,6 +34,7 @@ type Listener struct {
 	RequestDequeued func(RequestDequeued)
 	RequestDone     func(RequestDone)
 	RetryDenied     func(RetryDenied)
+	DialAddrFailed  func(DialAddrFailed)
 }
 
 // Origin names the server a connection or request goes to.
@@ -110,6 +111,10 @@ type ConnAcquired struct {
 	Origin   Origin
 	Reused   bool          // the connection carried requests before
 	IdleTime time.Duration // how long it had been idle, when it was
+	// Coalesced: the connection was opened for another origin and carries
+	// this one's request too (see plex.WithConnectionCoalescing); its
+	// DialStart and ConnOpened name that origin.
+	Coalesced bool
 }
 
 // ConnReleased is fired when a request gives its slot back: its response
@@ -154,7 +159,9 @@ type StreamReset struct {
 	Sent     bool // true: we sent RST_STREAM; false: the peer did
 }
 
-// RetryDecided is fired when a failed request is to be sent again.
+// RetryDecided is fired when a failed request is to be sent again, and
+// when a request answered 421 (Misdirected Request) on a coalesced
+// connection is sent again on its origin's own (Reason "misdirected: ...").
 type RetryDecided struct {
 	Origin  Origin
 	Method  string
@@ -164,7 +171,8 @@ type RetryDecided struct {
 	// BudgetLeft is how many more resends the origin's retry budget
 	// allows after this one; -1 when the Client has no budget or this
 	// resend took nothing from it (its pooled connection was found closed
-	// before anything was written).
+	// before anything was written, or it is the one resend of a
+	// misdirected request on the origin's own connection).
 	BudgetLeft int
 }
 
@@ -195,6 +203,18 @@ type RequestDone struct {
 	Attempts   int
 	Duration   time.Duration
 	Err        error
+}
+
+// DialAddrFailed is fired, with WithLookupNetIP, when one of the addresses the
+// origin's host resolved to could not be connected to. The dial goes on
+// with the next address (DialDone reports its end), and Addr is tried only
+// after the others until SkipUntil.
+type DialAddrFailed struct {
+	Conn      ConnID
+	Origin    Origin
+	Addr      string // ip:port
+	Err       error
+	SkipUntil time.Time
 }
 
 // Protocol names as events report them.
