@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/plexhttp/plex/internal/timeout"
 )
 
 // parseError is a response that breaks HTTP/1.1 syntax or framing rules.
@@ -31,3 +33,18 @@ func (e *contextError) Error() string   { return e.msg }
 func (e *contextError) Unwrap() error   { return e.err }
 func (e *contextError) Timeout() bool   { return errors.Is(e.err, context.DeadlineExceeded) }
 func (e *contextError) Temporary() bool { return e.Timeout() }
+
+// headerTimeoutError is ResponseHeaderTimeout expiring. Like net/http's
+// HTTP/1.1 error for it, it is a net.Error timeout that also matches
+// errors.Is(err, context.DeadlineExceeded), which callers use to tell a
+// timeout from other failures. (net/http's HTTP/2 one does not match it,
+// and neither does h2's: each protocol keeps net/http's shape.)
+type headerTimeoutError struct{ err *timeout.Error }
+
+func (e *headerTimeoutError) Error() string   { return e.err.Error() }
+func (e *headerTimeoutError) Unwrap() error   { return e.err }
+func (e *headerTimeoutError) Timeout() bool   { return true }
+func (e *headerTimeoutError) Temporary() bool { return true }
+
+// Is matches context.DeadlineExceeded, as net/http's does.
+func (e *headerTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }

@@ -229,7 +229,7 @@ func (c *Conn) classify(ex *exchange, err error) error {
 	case bodyErr != nil:
 		return bodyErr
 	case timer && errors.Is(err, os.ErrDeadlineExceeded):
-		return timeout.Errorf("h1: timeout awaiting response headers after %v (wrote %d bytes)", c.cfg.ResponseHeaderTimeout, written)
+		return &headerTimeoutError{timeout.Errorf("h1: timeout awaiting response headers after %v (wrote %d bytes)", c.cfg.ResponseHeaderTimeout, written)}
 	case written == 0:
 		if writeErr != nil {
 			err = writeErr
