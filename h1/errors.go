@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/plexhttp/plex/internal/timeout"
 )
@@ -48,3 +49,24 @@ func (e *headerTimeoutError) Temporary() bool { return true }
 
 // Is matches context.DeadlineExceeded, as net/http's does.
 func (e *headerTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// bodyTimeoutError is a response body Read that failed because
+// BodyReadTimeout expired. The error the Read returns is itself the
+// net.Error timeout (callers assert err.(net.Error) as often as they use
+// errors.As), and it keeps the whole chain, with where the read stopped.
+type bodyTimeoutError struct{ err error }
+
+func (e *bodyTimeoutError) Error() string   { return e.err.Error() }
+func (e *bodyTimeoutError) Unwrap() error   { return e.err }
+func (e *bodyTimeoutError) Timeout() bool   { return true }
+func (e *bodyTimeoutError) Temporary() bool { return true }
+
+// asBodyTimeout returns err as a bodyTimeoutError when the body read
+// timeout is what ended it, else err unchanged.
+func asBodyTimeout(err error) error {
+	var t *timeout.Error
+	if _, ok := err.(net.Error); ok || !errors.As(err, &t) {
+		return err
+	}
+	return &bodyTimeoutError{err}
+}
