@@ -2,6 +2,7 @@ package h1
 
 import (
 	"errors"
+	"net/http/httptrace"
 	"testing"
 	"testing/synctest"
 
@@ -76,12 +77,16 @@ func TestRequestBodyErrorBeatsTheServersAnswer(t *testing.T) {
 			return p.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 14\r\nConnection: close\r\n\r\nunexpected EOF")
 		})
 		mustReserve(t, c)
-		resp, err := c.RoundTrip(newReq(t, "POST", "http://h/", &brokenBody{}))
+		var gotByte bool
+		trace := &httptrace.ClientTrace{GotFirstResponseByte: func() { gotByte = true }}
+		req := newReq(t, "POST", "http://h/", &brokenBody{})
+		resp, err := c.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
 		if resp != nil {
 			resp.Body.Close()
 			require.Failf(t, "the server's answer instead of the body's error", "status %d", resp.StatusCode)
 		}
 		require.ErrorIs(t, err, errBodyBroke)
+		require.False(t, gotByte, "the answer to the cut-short request is not a response to it")
 		require.NoError(t, <-done)
 		require.Error(t, c.Err())
 	})
