@@ -117,7 +117,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 			return total, err
 		}
 		if n == 0 {
-			return total, timeout.Errorf("h1: write made no progress for %v (wrote %d bytes)", d, w.c.written.Load())
+			return total, timeout.WriteError(w.c.nc, timeout.Errorf("h1: write made no progress for %v (wrote %d bytes)", d, w.c.written.Load()))
 		}
 		// Slow but moving: a fresh bound for the rest. (On TLS the retry
 		// reports the connection broken, which fails the request as well.)

@@ -109,6 +109,14 @@ func TestStalledWriteFailsWithinTheSlack(t *testing.T) {
 				mustReserve(t, c)
 				_, err = c.RoundTrip(newReq(t, "POST", "http://h/", bytes.NewReader(make([]byte, 32<<10))))
 				require.Error(t, err)
+				// As net/http's write past its deadline: a *net.OpError
+				// for a write, naming the bound that expired.
+				var oe *net.OpError
+				require.ErrorAs(t, err, &oe)
+				require.Equal(t, "write", oe.Op)
+				require.Equal(t, cli.LocalAddr().Network(), oe.Net)
+				require.True(t, oe.Timeout())
+				require.ErrorContains(t, err, "h1: write made no progress")
 				stalled := time.Since(start)
 				require.GreaterOrEqual(t, stalled, d)
 				require.LessOrEqual(t, stalled, d+deadline.Slack(d))

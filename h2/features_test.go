@@ -211,6 +211,14 @@ func TestStalledWriteClosesConn(t *testing.T) {
 		var ne net.Error
 		require.True(t, errors.As(err, &ne) && ne.Timeout(), "got %v", err)
 		require.ErrorContains(t, cc.Err(), "write made no progress for 3s")
+		// As net/http's write past its deadline: a *net.OpError for a
+		// write, naming the bound that expired.
+		var oe *net.OpError
+		require.ErrorAs(t, err, &oe)
+		require.Equal(t, "write", oe.Op)
+		require.Equal(t, c.LocalAddr().Network(), oe.Net)
+		require.Equal(t, c.RemoteAddr(), oe.Addr)
+		require.True(t, oe.Timeout())
 	})
 }
 

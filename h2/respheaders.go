@@ -260,6 +260,7 @@ func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 	cc.mu.Lock()
 	if cs.respErr == nil {
 		cs.gotFinal = true
+		cs.endBeforeFinal = cs.sentEnd
 		cs.resp = resp
 		cs.wantLen = want
 		signal(cs.wake)

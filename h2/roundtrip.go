@@ -4,13 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptrace"
-	"sync"
 	"time"
-
-	"golang.org/x/net/http2"
 
 	"github.com/plexhttp/plex/internal/retry"
 	"github.com/plexhttp/plex/internal/timeout"
@@ -60,6 +56,7 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if rh.hasBody {
 		cs.reqBody = req.Body
+		cs.wroteReq = make(chan struct{})
 	}
 	if err := cc.openStream(cs, &rh, !uploads); err != nil {
 		closeRequestBody(req)
@@ -83,6 +80,9 @@ func (cc *ClientConn) RoundTrip(req *http.Request) (*http.Response, error) {
 		go cs.writeBody(req.Body, rh.bodyLen, rh.expect)
 	case rh.hasTrailer:
 		cs.wroteRequest(cs.finishUpload())
+		if cs.connWriteErr != nil {
+			cc.closeWithError(cs.connWriteErr)
+		}
 	default:
 		cs.wroteRequest(nil)
 	}
@@ -270,14 +270,20 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		cc.doneWaitingLocked(cs)
 		resp, err := cs.resp, cs.respErr
 		sent := cs.sendable == nil || cs.uploadDone
+		awaitWrote := false
 		if resp == nil && err == nil {
 			// Some servers (nginx among them) send a response's HEADERS
 			// only once they can send DATA with it.
 			cc.startWaitingLocked(cs, &a)
+		} else {
+			awaitWrote = cs.awaitsWroteRequestLocked(err != nil)
 		}
 		cc.mu.Unlock()
 		if a.connWU != 0 {
 			cc.run(&a)
+		}
+		if awaitWrote {
+			cs.awaitWroteRequest()
 		}
 		if !armed && sent {
 			t := time.NewTimer(d)
@@ -305,199 +311,4 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 			expired = nil
 		}
 	}
-}
-
-func (cs *stream) wroteRequest(err error) {
-	if cs.trace != nil && cs.trace.WroteRequest != nil {
-		cs.trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
-	}
-}
-
-// Upload buffers come in two sizes: small bodies take a small one, and
-// large ones read (and so send, where the peer's MAX_FRAME_SIZE and the
-// windows allow) up to 256 KiB per frame, which cuts per-frame costs on
-// fast links as much as it can while a buffer's memory stays modest.
-var (
-	smallBodyBufPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
-	largeBodyBufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-)
-
-func bodyBufPool(declared int64) *sync.Pool {
-	if declared >= 0 && declared <= 16<<10 {
-		return &smallBodyBufPool
-	}
-	return &largeBodyBufPool
-}
-
-// writeBody uploads the request body on its own goroutine, so the response
-// may arrive (and be read) while the upload runs. It ends when the body is
-// sent, fails, or the stream ends.
-func (cs *stream) writeBody(body io.ReadCloser, declared int64, expect bool) {
-	var err error
-	if !expect || cs.awaitContinue() {
-		pool := bodyBufPool(declared)
-		bp := pool.Get().(*[]byte)
-		err = cs.copyBody(body, *bp, declared)
-		pool.Put(bp)
-		if err == nil {
-			err = cs.finishUpload()
-		}
-	}
-	if err != nil {
-		cs.cc.abortStream(cs, err, ErrCodeCancel, true)
-	}
-	cs.cc.mu.Lock()
-	owned := cs.reqBody != nil
-	cs.reqBody = nil
-	cs.uploadDone = true
-	cs.cc.mu.Unlock()
-	signal(cs.wake) // RoundTrip's response-header timeout starts now
-	if owned {
-		body.Close()
-	}
-	cs.wroteRequest(err)
-}
-
-// awaitContinue waits, up to ExpectContinueTimeout, for the server's
-// answer to "Expect: 100-continue" and reports whether to send the body: a
-// 100 or the timer says yes. A final response first says no (RFC 9110
-// §10.1.1): the server decided without the body, and our half of the
-// stream is reset once the response is complete. So does a stream that
-// ended, whose error RoundTrip or the body's reader reports.
-func (cs *stream) awaitContinue() bool {
-	cc := cs.cc
-	t := time.NewTimer(cc.cfg.ExpectContinueTimeout)
-	defer t.Stop()
-	for {
-		var a actions
-		cc.mu.Lock()
-		got100, final, ended := cs.got100, cs.gotFinal, cs.writeErr != nil
-		if final && !got100 && !ended {
-			cs.uploadDropped = true
-			if cs.recvEnd && !cs.closed {
-				cc.abortStreamLocked(cs, errResponseComplete, ErrCodeCancel, true, &a)
-			}
-		}
-		cc.mu.Unlock()
-		cc.run(&a)
-		switch {
-		case ended || final && !got100:
-			return false
-		case got100:
-			return true
-		}
-		select {
-		case <-cs.sendable:
-		case <-t.C:
-			return true
-		}
-	}
-}
-
-func (cs *stream) copyBody(body io.Reader, buf []byte, declared int64) error {
-	var sent int64
-	for {
-		n, rerr := body.Read(buf)
-		if n > 0 {
-			sent += int64(n)
-			if declared >= 0 && sent > declared {
-				return fmt.Errorf("h2: request body longer than its ContentLength %d", declared)
-			}
-			if err := cs.sendData(buf[:n], false); err != nil {
-				return err
-			}
-		}
-		switch {
-		case rerr == io.EOF:
-			if declared >= 0 && sent != declared {
-				return fmt.Errorf("h2: request body of %d bytes, ContentLength says %d", sent, declared)
-			}
-			return nil
-		case rerr != nil:
-			return fmt.Errorf("h2: reading request body: %w", rerr)
-		}
-	}
-}
-
-// finishUpload ends the request: trailers if any, else an empty END_STREAM
-// DATA frame.
-func (cs *stream) finishUpload() error {
-	if len(cs.req.Trailer) == 0 {
-		return cs.sendData(nil, true)
-	}
-	cc := cs.cc
-	var a actions
-	w := &cc.w
-	w.begin()
-	if err := w.encodeTrailersLocked(cs.req.Trailer); err != nil {
-		_ = w.end()
-		return err
-	}
-	cc.mu.Lock()
-	if err := cs.writeErr; err != nil {
-		cc.mu.Unlock()
-		_ = w.end()
-		return err
-	}
-	cc.endSendLocked(cs, &a)
-	maxFrame := cc.peer.maxFrameSize
-	cc.mu.Unlock()
-	w.writeHeaderBlockLocked(cs.id, true, maxFrame)
-	if err := w.end(); err != nil {
-		cc.closeWithError(writeFailure(err))
-	}
-	cc.run(&a)
-	return nil
-}
-
-// sendData writes data as DATA frames within both send windows and the
-// peer's frame size, waiting for WINDOW_UPDATEs as needed. end sets
-// END_STREAM on the last frame (an empty frame when data is empty).
-func (cs *stream) sendData(data []byte, end bool) error {
-	cc := cs.cc
-	w := &cc.w
-	for first := true; first || len(data) > 0; first = false {
-		var a actions
-		w.begin()
-		cc.mu.Lock()
-		if err := cs.writeErr; err != nil {
-			cc.mu.Unlock()
-			_ = w.end()
-			return err
-		}
-		n := min(int64(len(data)), int64(cc.peer.maxFrameSize), cs.send.available(), cc.sendWin.available())
-		if n == 0 && len(data) > 0 {
-			cc.mu.Unlock()
-			_ = w.end()
-			<-cs.sendable // woken by WINDOW_UPDATE, SETTINGS or the stream's end
-			first = true
-			continue
-		}
-		cs.send.take(n)
-		cc.sendWin.take(n)
-		last := end && n == int64(len(data))
-		if last {
-			cc.endSendLocked(cs, &a)
-		}
-		cc.mu.Unlock()
-		w.noteLocked(w.fr.WriteData(cs.id, last, data[:n]))
-		if w.trace != nil {
-			w.traceWriteLocked(http2.FrameData, dataFlags(last), cs.id, uint32(n), "")
-		}
-		data = data[n:]
-		if err := w.end(); err != nil {
-			err = writeFailure(err)
-			cc.closeWithError(err)
-			return err
-		}
-		cc.run(&a)
-	}
-	return nil
-}
-
-func dataFlags(end bool) http2.Flags {
-	if end {
-		return http2.FlagDataEndStream
-	}
-	return 0
 }

@@ -37,6 +37,14 @@ type stream struct {
 	body     responseBody
 	num1xx   int // informational responses so far; owned by the reader goroutine
 
+	// wroteReq, made for a body written by its own goroutine, is closed
+	// once that goroutine has fired WroteRequest.
+	wroteReq chan struct{}
+	// connWriteErr is the body writer's own: a write to the connection
+	// that failed, for the writer to close the connection with once it
+	// has reported the failure.
+	connWriteErr error
+
 	// respStore and hvals back the final response and its header values,
 	// so that a response costs no allocations of its own; written once by
 	// the reader goroutine before the response is published.
@@ -72,6 +80,12 @@ type stream struct {
 	waitAt        int   // 1 + index in cc.waiting while a goroutine waits on the stream, else 0
 	wantLen       int64 // response content-length, -1 if unknown
 	gotLen        int64
+
+	// mu-guarded: wphase is where the body writer is (see writerPhase);
+	// endBeforeFinal says our END_STREAM was under way when the final
+	// response arrived.
+	wphase         writerPhase
+	endBeforeFinal bool
 }
 
 // signal wakes the goroutine waiting on ch, if any, without blocking.

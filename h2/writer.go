@@ -107,7 +107,7 @@ func (t *timeoutWriter) Write(p []byte) (int, error) {
 			continue
 		}
 		if errors.As(err, &ne) && ne.Timeout() {
-			return total, timeout.Errorf("h2: write made no progress for %v", t.d)
+			return total, timeout.WriteError(t.nc, timeout.Errorf("h2: write made no progress for %v", t.d))
 		}
 		return total, err
 	}

@@ -4,7 +4,10 @@
 // net/http's are, distinct from the request context's own deadline.
 package timeout
 
-import "fmt"
+import (
+	"fmt"
+	"net"
+)
 
 // Error is a bound of the connection expiring.
 type Error struct{ msg string }
@@ -20,3 +23,20 @@ func (e *Error) Timeout() bool { return true }
 // Temporary is true, as for net/http's timeouts; it is deprecated in
 // net.Error and kept only for callers that still look.
 func (e *Error) Temporary() bool { return true }
+
+// Endpoints is the part of net.Conn an operation's error names.
+type Endpoints interface {
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+}
+
+// WriteError is a write to c that gave up after e: a *net.OpError, as a
+// write past its deadline is in net/http, so callers that look for one (by
+// errors.As, or by its Op) find it, with e saying which bound expired.
+func WriteError(c Endpoints, e *Error) *net.OpError {
+	oe := &net.OpError{Op: "write", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: e}
+	if oe.Source != nil {
+		oe.Net = oe.Source.Network()
+	}
+	return oe
+}
