@@ -90,7 +90,8 @@ type Client struct {
 	requests atomic.Uint64
 	retries  atomic.Uint64
 
-	httpAddrs, httpsAddrs addrCache // pool addresses of portless URL hosts
+	httpAddrs, httpsAddrs addrCache   // pool addresses of portless URL hosts
+	addrs                 *addrPicker // WithLookupNetIP's address choice; nil without it
 }
 
 // New builds a Client. It returns an error, never panics, for invalid option
@@ -113,10 +114,15 @@ func newClient(cfg config) *Client {
 	c := &Client{cfg: cfg}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())
 	c.dialer = cfg.dialer()
+	c.addrs = cfg.newAddrPicker(c.dialer, cfg.events)
 	c.h1cfg = cfg.h1Config()
 	c.h2cfg = cfg.h2Config()
 	c.backoff = cfg.backoff()
-	c.pool = pool.New(cfg.poolConfig(c.dial))
+	pc := cfg.poolConfig(c.dial)
+	if cfg.coalescing {
+		pc.Coalesce = c.coalesce
+	}
+	c.pool = pool.New(pc)
 	c.hc = &http.Client{
 		Transport:     c,
 		CheckRedirect: cfg.checkRedirect,

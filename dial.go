@@ -40,6 +40,10 @@ func (c *Client) dial(ctx context.Context, key pool.Key, onChange func()) (pool.
 		d = c.startDialEvents(ctx, key, t.Proxy)
 		ctx = d.ctx
 	}
+	if c.addrs != nil && t.Proxy == nil {
+		dd := &directDial{addr: key.Addr, conn: pool.DialConnID(ctx), origin: Origin{Scheme: key.Scheme, Addr: key.Addr}, peers: pool.DialPeers(ctx)}
+		ctx = context.WithValue(ctx, directDialKey{}, dd)
+	}
 	ac, err := c.dialer.Dial(ctx, t)
 	if err != nil {
 		d.done(err)

@@ -28,6 +28,7 @@ type (
 	RequestQueued   = event.RequestQueued
 	RequestDequeued = event.RequestDequeued
 	RequestDone     = event.RequestDone
+	DialAddrFailed  = event.DialAddrFailed
 
 	// Origin is a scheme and host:port, the unit of pooling and of
 	// OriginStats.
@@ -48,6 +49,8 @@ const (
 	CloseClient         = event.CloseClient
 	CloseProtocolSwitch = event.CloseProtocolSwitch
 	CloseKeepAlivesOff  = event.CloseKeepAlivesOff
+	CloseMaxAge         = event.CloseMaxAge
+	CloseMaxRequests    = event.CloseMaxRequests
 	NumCloseReasons     = event.NumCloseReasons
 )
 
@@ -73,6 +76,7 @@ func mergeListeners(a, b *EventListener) *EventListener {
 		RequestQueued:   both(a.RequestQueued, b.RequestQueued),
 		RequestDequeued: both(a.RequestDequeued, b.RequestDequeued),
 		RequestDone:     both(a.RequestDone, b.RequestDone),
+		DialAddrFailed:  both(a.DialAddrFailed, b.DialAddrFailed),
 	}
 }
 

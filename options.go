@@ -71,6 +71,11 @@ type config struct {
 	maxEncoderHeaderTable uint32
 
 	events *EventListener // options_observe.go
+
+	rebalanceConfig // options_fleet_rebalance.go
+	addrsConfig     // options_fleet_addrs.go
+
+	coalescing bool // options_fleet_coalesce.go
 }
 
 // Defaults, chosen for services calling services. Zero-valued window and frame
@@ -511,7 +516,7 @@ func (c *config) backoff() retry.Backoff {
 }
 
 func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
-	return pool.Config{
+	pc := pool.Config{
 		Dial:                       dial,
 		MaxConnsPerHost:            c.maxConnsPerHost,
 		MaxIdleConns:               c.maxIdleConns,
@@ -521,4 +526,7 @@ func (c *config) poolConfig(dial pool.DialFunc) pool.Config {
 		Logger:                     c.logger,
 		Events:                     c.events,
 	}
+	c.rebalanceConfig.setPool(&pc)
+	c.addrsConfig.setPool(&pc)
+	return pc
 }

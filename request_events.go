@@ -35,7 +35,7 @@ func (e *requestEvents) acquired(info pool.GotInfo, mux bool) {
 	e.attempts++
 	e.conn, e.gotAt, e.proto = info.Conn, time.Now(), protocolName(mux)
 	if e.l.ConnAcquired != nil {
-		ev := ConnAcquired{Conn: info.Conn, Origin: e.origin, Reused: info.Reused}
+		ev := ConnAcquired{Conn: info.Conn, Origin: e.origin, Reused: info.Reused, Coalesced: info.Coalesced}
 		if info.WasIdle {
 			ev.IdleTime = e.gotAt.Sub(info.IdleSince)
 		}

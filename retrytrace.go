@@ -2,6 +2,7 @@ package plex
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,6 +33,11 @@ const (
 	// with NO_ERROR). Only idempotent requests are sent again for this
 	// reason.
 	RetryShutdown
+	// RetryMisdirected: the server answered 421 (Misdirected Request) on a
+	// connection opened for another origin (WithConnectionCoalescing),
+	// meaning it did not process the request; it is sent again once, on a
+	// connection of its origin's own.
+	RetryMisdirected
 )
 
 // String gives a short description of the reason.
@@ -45,6 +51,8 @@ func (r RetryReason) String() string {
 		return "connection lost before a response"
 	case RetryShutdown:
 		return "connection shut down before a response"
+	case RetryMisdirected:
+		return "misdirected"
 	}
 	return "RetryReason(" + strconv.Itoa(int(r)) + ")"
 }
@@ -81,7 +89,8 @@ type RetryTrace struct {
 	// info.Wait. If the request's context ends or the Client is closed
 	// during that wait, the request is not sent again and RoundTrip
 	// returns the error. It is never called when WithMaxRetries(0) turned
-	// resends off.
+	// resends off, but for the one resend of a misdirected request
+	// (RetryMisdirected).
 	Retry func(info RetryInfo)
 }
 
@@ -120,6 +129,8 @@ func ContextRetryTrace(ctx context.Context) *RetryTrace {
 // resend.
 func retryReason(err error) RetryReason {
 	switch {
+	case errors.Is(err, errMisdirected):
+		return RetryMisdirected
 	case retry.Refused(err):
 		return RetryRefused
 	case retry.AtShutdown(err):

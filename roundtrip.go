@@ -48,11 +48,19 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	r := req
 	waits := 0    // resends that waited so far
 	sent := false // an earlier try may have reached the server's application
+	own := false  // a coalesced connection misdirected the request: use key's own
 	for attempt := 1; ; attempt++ {
 		if trace != nil && trace.GetConn != nil {
 			trace.GetConn(key.Addr)
 		}
-		conn, info, err := c.pool.Get(ctx, key)
+		var conn pool.Conn
+		var info pool.GotInfo
+		var err error
+		if own {
+			conn, info, err = c.pool.GetOwn(ctx, key)
+		} else {
+			conn, info, err = c.pool.Get(ctx, key)
+		}
 		if err != nil {
 			closeBody(r)
 			if errors.Is(err, pool.ErrClosed) {
@@ -73,6 +81,16 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 		ev.acquired(info, conn.Multiplexed())
 		resp, err := conn.RoundTrip(r)
 		if err == nil {
+			if resp.StatusCode == http.StatusMisdirectedRequest && info.Coalesced {
+				if next := c.misdirected(req, key, conn, resp); next != nil {
+					ev.released()
+					c.noteResend(req, key, info, attempt+1, 0, errMisdirected, &ev, &rtrace)
+					c.retries.Add(1)
+					c.pool.NoteRetry(key)
+					r, own = next, true
+					continue
+				}
+			}
 			resp.Request = req
 			return resp, nil
 		}
@@ -91,15 +109,7 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 			waits++
 			wait = c.backoff.Delay(waits, rand.Float64())
 		}
-		if c.cfg.logger != nil {
-			c.cfg.logger.Info("plex: sending request again", "method", req.Method,
-				"origin", key.Scheme+"://"+key.Addr, "conn", uint64(info.Conn), "attempt", attempt+1, "wait", wait, "reason", err.Error())
-		}
-		ev.retry(attempt+1, wait, err)
-		if rtrace == nil {
-			rtrace = ContextRetryTrace(ctx)
-		}
-		traceRetry(rtrace, req, attempt+1, err, info.Reused, wait)
+		c.noteResend(req, key, info, attempt+1, wait, err, &ev, &rtrace)
 		if werr := retry.Wait(ctx, c.closeCtx.Done(), wait); werr != nil {
 			if next != req {
 				closeBody(next)
@@ -110,6 +120,20 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 		c.pool.NoteRetry(key)
 		r = next
 	}
+}
+
+// noteResend reports a resend to the log, the event listener and the
+// request's RetryTrace, which it looks up on first use.
+func (c *Client) noteResend(req *http.Request, key pool.Key, info pool.GotInfo, attempt int, wait time.Duration, err error, ev *requestEvents, rtrace **RetryTrace) {
+	if c.cfg.logger != nil {
+		c.cfg.logger.Info("plex: sending request again", "method", req.Method,
+			"origin", key.Scheme+"://"+key.Addr, "conn", uint64(info.Conn), "attempt", attempt, "wait", wait, "reason", err.Error())
+	}
+	ev.retry(attempt, wait, err)
+	if *rtrace == nil {
+		*rtrace = ContextRetryTrace(req.Context())
+	}
+	traceRetry(*rtrace, req, attempt, err, info.Reused, wait)
 }
 
 // replay decides, in the one place that reads the retry markers, whether a

@@ -30,6 +30,7 @@ func (p *Pool) startDialLocked(h *host, ctx context.Context, a *after) *dial {
 	if p.ev != nil {
 		dctx = context.WithValue(dctx, connIDKey{}, pc.id)
 	}
+	dctx = p.withPeersLocked(dctx, h)
 	d := &dial{h: h, pc: pc, cancel: cancel}
 	h.dials = append(h.dials, d)
 	p.wg.Add(1)
@@ -112,6 +113,7 @@ func (p *Pool) dialDone(d *dial, c Conn, err error) {
 		if p.ev != nil || p.log != nil {
 			pc.openedAt = time.Now()
 		}
+		p.setLimitsLocked(pc, time.Now())
 		h.addConnLocked(pc)
 		h.proto = protoH1
 		if pc.mux {
@@ -130,6 +132,7 @@ func (p *Pool) dialDone(d *dial, c Conn, err error) {
 	p.pumpLocked(h, &a)
 	if err == nil {
 		p.settleIdleLocked(d.pc)
+		p.fillMinLocked(h, &a)
 	}
 	p.trimIdleLocked(h, &a)
 	p.forgetIfEmptyLocked(h)

@@ -28,19 +28,29 @@ type host struct {
 	idle    connList // idle conns, most recently idle first
 	proto   proto
 	counts  *counters // the origin's, shared by its hosts (Pool.origins)
+	// spread makes equally loaded multiplexed conns take turns (see
+	// Config.MinConnsPerHost); turn counts the turns.
+	spread bool
+	turn   uint64
 }
 
 // newHostLocked adds a host for key, with the counters of its origin.
 func (p *Pool) newHostLocked(key Key) *host {
+	h := &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}, counts: p.originLocked(key),
+		spread: p.cfg.MinConnsPerHost > 1}
+	p.hosts[key] = h
+	return h
+}
+
+// originLocked returns the counters of key's origin, made on first use.
+func (p *Pool) originLocked(key Key) *counters {
 	o := event.Origin{Scheme: key.Scheme, Addr: key.Addr}
 	oc := p.origins[o]
 	if oc == nil {
 		oc = &counters{}
 		p.origins[o] = oc
 	}
-	h := &host{key: key, free: connList{id: freeList}, idle: connList{id: hostIdleList}, counts: oc}
-	p.hosts[key] = h
-	return h
+	return oc
 }
 
 func (h *host) origin() event.Origin {
@@ -63,11 +73,23 @@ type pconn struct {
 	idleAt   time.Time // IdleSince when it went on the idle lists
 	openedAt time.Time // set when the dial succeeds, if Pool.ev is set
 	requests uint64    // requests handed this conn
+	// Retirement (age.go): retireAt and maxRequests are set when the conn
+	// joins the pool, zero for no limit; retired marks a conn made dead by
+	// them, to be closed with retireWhy once drained.
+	retireAt    time.Time
+	maxRequests uint64
+	retired     bool
+	retireWhy   event.CloseReason
 	// quietSince is the conn's own IdleSince when reserveMuxLocked took a
 	// slot on it while nothing was in flight, zero otherwise; takeLocked
 	// reads and clears it.
 	quietSince time.Time
 	links      [numLists]link
+	// lentTo lists the other origins this conn carries requests for
+	// (Config.Coalesce); noLend is set once it misdirected one of them,
+	// and it is lent no more.
+	lentTo []Key
+	noLend bool
 }
 
 // reserveLocked finds a conn with a free slot and reserves it, or returns
@@ -93,7 +115,10 @@ func (h *host) reserveLocked() *pconn {
 func (h *host) reserveMuxLocked() *pconn {
 	var best *pconn
 	bestLoad := 0
-	for _, pc := range h.mux {
+	n := len(h.mux)
+	start := h.spreadStart(n)
+	for i := range n {
+		pc := h.mux[(start+i)%n]
 		if pc.dead || pc.c.Available() <= 0 {
 			continue
 		}

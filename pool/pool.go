@@ -63,6 +63,24 @@ type Config struct {
 	// full, true waits for a slot; false dials another conn (one dial at a
 	// time, within MaxConnsPerHost).
 	StrictMaxConcurrentStreams bool
+	// MaxConnAge retires a conn once it is this old, less up to a tenth
+	// at random: it takes no new requests and closes (reason
+	// event.CloseMaxAge) once those under way end. Age is checked when a
+	// request looks for a conn of the origin. Zero or less: no limit.
+	MaxConnAge time.Duration
+	// MaxConnRequests retires a conn once it was given this many requests,
+	// less up to a tenth at random, closing it (event.CloseMaxRequests)
+	// once they end. Zero or less: no limit.
+	MaxConnRequests int
+	// MinConnsPerHost keeps a multiplexed origin on at least this many
+	// conns once its first one is up: while it has fewer, each request
+	// (and each new conn) starts one more dial, one at a time, within
+	// MaxConnsPerHost. Requests go to the least loaded conn, equally
+	// loaded ones taking turns. Zero or one: one conn until it is full.
+	MinConnsPerHost int
+	// PassPeers makes every dial's ctx carry the remote addresses of the
+	// origin's open conns (see DialPeers).
+	PassPeers bool
 	// Logger receives dial and conn events: closes at Info with their
 	// reason, the rest at Debug; nil logs nothing and costs nothing.
 	Logger *slog.Logger
@@ -70,6 +88,12 @@ type Config struct {
 	// costs one pointer check. When set, the ctx of every dial carries the
 	// conn's id (see DialConnID).
 	Events *event.Listener
+	// Coalesce, when set, lets a request for an https origin that has no
+	// connection or dial of its own borrow an open HTTP/2 connection of
+	// another origin that it approves (see CoalesceFunc). Nil, the
+	// default, keeps every origin to its own connections and costs
+	// nothing.
+	Coalesce CoalesceFunc
 }
 
 // GotInfo describes the conn Get returned; it mirrors httptrace.GotConnInfo.
@@ -80,6 +104,9 @@ type GotInfo struct {
 	Reused    bool         // the conn carried requests before
 	WasIdle   bool         // it had nothing in flight when taken
 	IdleSince time.Time    // when it went idle, when WasIdle
+	// Coalesced: the conn was opened for another origin and lent to this
+	// one (Config.Coalesce).
+	Coalesced bool
 }
 
 // Pool holds connections per origin and hands out slots on them.
@@ -117,6 +144,9 @@ type Pool struct {
 	// outlives the hosts (which go once empty) so that the counters never
 	// go back; it grows by one small record per origin ever visited.
 	origins map[event.Origin]*counters
+	// lent lists, per origin, the conns of other origins that
+	// Config.Coalesce approved for it (see pconn.lentTo).
+	lent map[Key][]*pconn
 }
 
 // counters are the cumulative Stats figures, of the pool or of one origin;
@@ -135,6 +165,7 @@ func New(cfg Config) *Pool {
 		ev:             cfg.Events,
 		hosts:          make(map[Key]*host),
 		origins:        make(map[event.Origin]*counters),
+		lent:           make(map[Key][]*pconn),
 		idle:           connList{id: poolIdleList},
 	}
 	if p.maxIdlePerHost <= 0 {
@@ -154,29 +185,79 @@ func New(cfg Config) *Pool {
 // ErrClosed after Close, the dial's error when the dial it counted on
 // failed, and an error satisfying errors.Is(err, ctx.Err()) when ctx ends
 // first.
+//
+// With Config.Coalesce set, a request for an origin with no connection or
+// dial of its own may get a connection of another origin instead
+// (GotInfo.Coalesced); GetOwn never does.
 func (p *Pool) Get(ctx context.Context, key Key) (Conn, GotInfo, error) {
+	return p.get(ctx, key, p.cfg.Coalesce != nil)
+}
+
+func (p *Pool) get(ctx context.Context, key Key, coalesce bool) (Conn, GotInfo, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return nil, GotInfo{}, ErrClosed
 	}
 	h := p.hosts[key]
+	var a after
+	if h != nil {
+		p.retireAgedLocked(h, &a)
+	}
+	if pc, info := p.takeFreeLocked(h, &a); pc != nil {
+		p.mu.Unlock()
+		a.run(p)
+		return pc.c, info, nil
+	}
+	if coalesce && key.coalescable() && ownsNothingLocked(h) {
+		pc, info, first := p.borrowLocked(ctx, key)
+		if pc != nil {
+			p.mu.Unlock()
+			a.run(p)
+			if first && p.log != nil {
+				p.logLent(key, pc)
+			}
+			return pc.c, info, nil
+		}
+		// borrowLocked may have let go of mu.
+		if p.closed {
+			p.mu.Unlock()
+			a.run(p)
+			return nil, GotInfo{}, ErrClosed
+		}
+		h = p.hosts[key]
+		if pc, info := p.takeFreeLocked(h, &a); pc != nil {
+			p.mu.Unlock()
+			a.run(p)
+			return pc.c, info, nil
+		}
+	}
+	return p.waitLocked(ctx, key, h, a)
+}
+
+// takeFreeLocked reserves a free slot of h, nil or not, unless requests
+// already wait there for one; a collects work for after mu is released.
+func (p *Pool) takeFreeLocked(h *host, a *after) (*pconn, GotInfo) {
 	if h != nil && h.waiters.head == nil {
 		if pc := h.reserveLocked(); pc != nil {
 			h.counts.gets++
 			info := p.takeLocked(pc)
-			p.mu.Unlock()
-			return pc.c, info, nil
+			p.fillMinLocked(h, a)
+			return pc, info
 		}
 	}
-	return p.waitLocked(ctx, key, h)
+	return nil, GotInfo{}
 }
 
 // waitLocked queues the caller and waits for a slot. It is entered with mu
-// held and releases it.
-func (p *Pool) waitLocked(ctx context.Context, key Key, h *host) (Conn, GotInfo, error) {
+// held and releases it; a holds work Get collected under mu.
+func (p *Pool) waitLocked(ctx context.Context, key Key, h *host, a after) (Conn, GotInfo, error) {
 	if err := ctx.Err(); err != nil {
+		if h != nil {
+			p.forgetIfEmptyLocked(h)
+		}
 		p.mu.Unlock()
+		a.run(p)
 		return nil, GotInfo{}, waitError(key, err)
 	}
 	if h == nil {
@@ -186,7 +267,6 @@ func (p *Pool) waitLocked(ctx context.Context, key Key, h *host) (Conn, GotInfo,
 	w := &waiter{ctx: ctx, ch: make(chan handoff, 1)}
 	h.waiters.push(w)
 	p.waiting++
-	var a after
 	p.pumpLocked(h, &a)
 	var q queued
 	if p.ev != nil {
@@ -248,7 +328,7 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 	}
 	pc.quietSince = time.Time{}
 	pc.used = true
-	pc.requests++
+	p.countRequestLocked(pc)
 	if info.Reused {
 		p.counts.reuses++
 		pc.h.counts.reuses++
@@ -300,6 +380,7 @@ func (p *Pool) CloseWithError(cause error) error {
 			}
 		}
 		clear(p.hosts)
+		clear(p.lent)
 		p.idle = connList{id: poolIdleList}
 		p.waiting = 0
 		if p.timer != nil {

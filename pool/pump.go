@@ -7,6 +7,7 @@ import "github.com/plexhttp/plex/internal/event"
 // have a dial to count on, as far as the limits allow. Every change to the
 // host (a hook fired, a dial finished, a waiter arrived) ends here.
 func (p *Pool) pumpLocked(h *host, a *after) {
+	p.retireAgedLocked(h, a)
 	for w := h.waiters.head; w != nil; w = h.waiters.head {
 		pc := h.reserveLocked()
 		if pc == nil {
@@ -125,7 +126,7 @@ func (p *Pool) refreshLocked(pc *pconn, a *after) {
 		case detached(pc.c):
 			p.removeConnLocked(pc, a, event.CloseProtocolSwitch)
 		case inFlight == 0:
-			p.removeConnLocked(pc, a, deadReason)
+			p.removeConnLocked(pc, a, pc.drainedReason())
 		}
 		return
 	}
@@ -150,6 +151,9 @@ func (p *Pool) removeConnLocked(pc *pconn, a *after, why event.CloseReason) {
 	pc.removed = true
 	p.unmarkIdleLocked(pc)
 	h.dropConnLocked(pc)
+	if len(pc.lentTo) > 0 {
+		p.unlendLocked(pc)
+	}
 	if !detached(pc.c) {
 		a.close = append(a.close, pc.c)
 	}

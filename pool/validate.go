@@ -17,6 +17,8 @@ func (c *Config) Validate() error {
 		{"MaxConnsPerHost", c.MaxConnsPerHost},
 		{"MaxIdleConns", c.MaxIdleConns},
 		{"MaxIdleConnsPerHost", c.MaxIdleConnsPerHost},
+		{"MaxConnRequests", c.MaxConnRequests},
+		{"MinConnsPerHost", c.MinConnsPerHost},
 	} {
 		if f.n < 0 {
 			errs = append(errs, fmt.Errorf("pool: %s %d is negative", f.name, f.n))
@@ -24,6 +26,9 @@ func (c *Config) Validate() error {
 	}
 	if c.IdleConnTimeout < 0 {
 		errs = append(errs, fmt.Errorf("pool: IdleConnTimeout %v is negative", c.IdleConnTimeout))
+	}
+	if c.MaxConnAge < 0 {
+		errs = append(errs, fmt.Errorf("pool: MaxConnAge %v is negative", c.MaxConnAge))
 	}
 	return errors.Join(errs...)
 }

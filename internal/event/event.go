@@ -33,6 +33,7 @@ type Listener struct {
 	RequestQueued   func(RequestQueued)
 	RequestDequeued func(RequestDequeued)
 	RequestDone     func(RequestDone)
+	DialAddrFailed  func(DialAddrFailed)
 }
 
 // Origin names the server a connection or request goes to.
@@ -109,6 +110,10 @@ type ConnAcquired struct {
 	Origin   Origin
 	Reused   bool          // the connection carried requests before
 	IdleTime time.Duration // how long it had been idle, when it was
+	// Coalesced: the connection was opened for another origin and carries
+	// this one's request too (see plex.WithConnectionCoalescing); its
+	// DialStart and ConnOpened name that origin.
+	Coalesced bool
 }
 
 // ConnReleased is fired when a request gives its slot back: its response
@@ -153,7 +158,9 @@ type StreamReset struct {
 	Sent     bool // true: we sent RST_STREAM; false: the peer did
 }
 
-// RetryDecided is fired when a failed request is to be sent again.
+// RetryDecided is fired when a failed request is to be sent again, and
+// when a request answered 421 (Misdirected Request) on a coalesced
+// connection is sent again on its origin's own (Reason "misdirected: ...").
 type RetryDecided struct {
 	Origin  Origin
 	Method  string
@@ -189,6 +196,18 @@ type RequestDone struct {
 	Attempts   int
 	Duration   time.Duration
 	Err        error
+}
+
+// DialAddrFailed is fired, with WithLookupNetIP, when one of the addresses the
+// origin's host resolved to could not be connected to. The dial goes on
+// with the next address (DialDone reports its end), and Addr is tried only
+// after the others until SkipUntil.
+type DialAddrFailed struct {
+	Conn      ConnID
+	Origin    Origin
+	Addr      string // ip:port
+	Err       error
+	SkipUntil time.Time
 }
 
 // Protocol names as events report them.

@@ -29,6 +29,12 @@ const (
 	// CloseKeepAlivesOff: one exchange only, by WithDisableKeepAlives or
 	// the request's Connection: close.
 	CloseKeepAlivesOff
+	// CloseMaxAge: the connection reached its maximum age (WithMaxConnAge);
+	// it took no new requests and closed once those under way ended.
+	CloseMaxAge
+	// CloseMaxRequests: the connection was given its maximum number of
+	// requests (WithMaxConnRequests) and closed once they ended.
+	CloseMaxRequests
 
 	// NumCloseReasons is the number of close reasons, for arrays indexed
 	// by CloseReason.
@@ -44,6 +50,8 @@ var reasonNames = [NumCloseReasons]string{
 	CloseClient:         "client_close",
 	CloseProtocolSwitch: "protocol_switch",
 	CloseKeepAlivesOff:  "keepalives_off",
+	CloseMaxAge:         "max_age",
+	CloseMaxRequests:    "max_requests",
 }
 
 // String gives the reason as a short snake_case word, fit for a metric label.
