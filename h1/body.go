@@ -53,7 +53,7 @@ func (b *body) Read(p []byte) (int, error) {
 
 	n, err := b.readRaw(p)
 	if err != nil && err != io.EOF && b.c != nil {
-		err = b.c.ctxWrap("reading response body", err)
+		err = asBodyTimeout(b.c.ctxWrap("reading response body", err))
 	}
 
 	b.mu.Lock()

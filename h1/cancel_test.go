@@ -149,6 +149,11 @@ func TestResponseHeaderTimeout(t *testing.T) {
 		var ne net.Error
 		require.True(t, errors.As(err, &ne) && ne.Timeout(), "a net.Error with Timeout: %v", err)
 		require.EqualError(t, err, "h1: timeout awaiting response headers after 2s (wrote 70 bytes)")
+		// As net/http's HTTP/1.1 error for it: also the deadline kind,
+		// and a timeout by plain assertion.
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		te, ok := err.(net.Error)
+		require.True(t, ok && te.Timeout(), "the error itself is a net.Error timeout: %T", err)
 		require.Error(t, pc.Err())
 	})
 }

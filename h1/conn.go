@@ -324,7 +324,7 @@ func (c *Conn) closeNet(reason error) {
 	c.reqBody = nil
 	c.mu.Unlock()
 	if !already {
-		err := c.nc.Close()
+		err := closeConn(c.nc)
 		c.mu.Lock()
 		c.closeErr = err
 		c.mu.Unlock()
@@ -335,6 +335,29 @@ func (c *Conn) closeNet(reason error) {
 	if rb != nil {
 		rb.Close()
 	}
+}
+
+// closeConn closes nc. Closing a TLS connection first writes close_notify,
+// which crypto/tls lets block for 5s when the peer stopped reading and the
+// send buffer is full (the very case of a stalled write), and meanwhile
+// nothing wakes the response reader: so the socket beneath (NetConn) is
+// closed once closeGrace has passed.
+func closeConn(nc net.Conn) error {
+	u, ok := nc.(interface{ NetConn() net.Conn })
+	if !ok {
+		return nc.Close()
+	}
+	var forced atomic.Bool
+	t := time.AfterFunc(closeGrace, func() {
+		forced.Store(true)
+		u.NetConn().Close()
+	})
+	err := nc.Close()
+	t.Stop()
+	if forced.Load() && errors.Is(err, net.ErrClosed) {
+		err = nil // closed, as asked, without the close_notify
+	}
+	return err
 }
 
 // closeReqBody closes the request body if nobody has yet.

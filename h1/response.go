@@ -124,6 +124,12 @@ func (c *Conn) readHead(ex *exchange) (*http.Response, bodyKind, int64, error) {
 		if _, err := c.br.Peek(1); err != nil {
 			return nil, 0, 0, err
 		}
+		if err := c.failedBody(); err != nil {
+			// An answer to a request cut short by its body (see carry):
+			// the exchange already failed, and, as in net/http, no byte
+			// of a response was had.
+			return nil, 0, 0, err
+		}
 		ex.gotByte = true
 		if ex.trace != nil && ex.trace.GotFirstResponseByte != nil {
 			ex.trace.GotFirstResponseByte()

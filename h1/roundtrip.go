@@ -143,7 +143,21 @@ func (c *Conn) carry(ex *exchange) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.failedBody(); err != nil {
+		// The body failed before the answer was read, and closing the
+		// connection for it may have let the server answer the cut-short
+		// request (a TLS close_notify reads as the end of the body). As
+		// net/http does, the body's error is the outcome.
+		return nil, err
+	}
 	return c.deliver(ex, resp, kind, n), nil
+}
+
+// failedBody is the request body's Read error, if the body writer met one.
+func (c *Conn) failedBody() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bodyErr
 }
 
 // await100 waits, up to ExpectContinueTimeout, for the server's reaction
@@ -229,7 +243,7 @@ func (c *Conn) classify(ex *exchange, err error) error {
 	case bodyErr != nil:
 		return bodyErr
 	case timer && errors.Is(err, os.ErrDeadlineExceeded):
-		return timeout.Errorf("h1: timeout awaiting response headers after %v (wrote %d bytes)", c.cfg.ResponseHeaderTimeout, written)
+		return &headerTimeoutError{timeout.Errorf("h1: timeout awaiting response headers after %v (wrote %d bytes)", c.cfg.ResponseHeaderTimeout, written)}
 	case written == 0:
 		if writeErr != nil {
 			err = writeErr

@@ -184,6 +184,8 @@ func TestBodyReadTimeout(t *testing.T) {
 		require.Equal(t, d, time.Since(start))
 		var ne net.Error
 		require.True(t, errors.As(err, &ne) && ne.Timeout(), "want a timeout, got %v", err)
+		te, ok := err.(net.Error)
+		require.True(t, ok && te.Timeout(), "the Read's error is itself a net.Error timeout: %T %v", err, err)
 		require.ErrorContains(t, err, "body read timeout")
 		require.Error(t, c.Err(), "the connection is closed")
 		close(release)

@@ -47,6 +47,8 @@ func TestBodyReadTimeout(t *testing.T) {
 		_, err = resp.Body.Read(buf)
 		var ne net.Error
 		require.True(t, errors.As(err, &ne) && ne.Timeout(), "%s: want a timeout, got %v", k.name, err)
+		te, ok := err.(net.Error) // as WithBodyReadTimeout promises, without errors.As
+		require.True(t, ok && te.Timeout(), "%s: the Read's error is itself a net.Error timeout: %T %v", k.name, err, err)
 		require.ErrorContains(t, err, "body read timeout")
 		// The clock runs while a Read waits, as a socket read timeout does.
 		require.Equal(t, d, time.Since(start))
