@@ -2,7 +2,6 @@ package h1
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 
 	"github.com/plexhttp/plex/internal/event"
@@ -21,7 +20,7 @@ func (c *Conn) CloseReason() (event.CloseReason, uint32) {
 		// errNotReusable: the caller closed a response body before its
 		// end, or the exchange left the framing in doubt.
 		return event.CloseClient, 0
-	case errors.Is(err, errRespClose), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, errRespClose), event.PeerEnded(err):
 		return event.ClosePeerClose, 0
 	case errors.Is(err, errReqClose):
 		return event.CloseKeepAlivesOff, 0

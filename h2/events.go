@@ -2,7 +2,6 @@ package h2
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 
@@ -62,7 +61,7 @@ func (cc *ClientConn) CloseReason() (event.CloseReason, uint32) {
 		return event.CloseKeepAlivesOff, 0
 	case errors.Is(err, ErrClosed), errors.Is(err, ErrShutdown):
 		return event.CloseClient, 0
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+	case event.PeerEnded(err), errors.Is(err, net.ErrClosed):
 		return event.ClosePeerClose, 0
 	}
 	return event.CloseError, 0

@@ -1,6 +1,11 @@
 package event
 
-import "strconv"
+import (
+	"errors"
+	"io"
+	"strconv"
+	"syscall"
+)
 
 // CloseReason says why a connection was closed. The set is small and fixed
 // so that it can label a metric.
@@ -67,4 +72,14 @@ func (r CloseReason) String() string {
 // ClosePeerGoAway.
 type Reasoner interface {
 	CloseReason() (r CloseReason, code uint32)
+}
+
+// PeerEnded reports whether err, a connection's read or write failure,
+// means the peer ended the connection: an orderly close (EOF, a stream cut
+// short by it) or an abortive one (a reset, which a server sends when it
+// closes with our request unread in its buffer, or a broken pipe). Both
+// protocols label such a close ClosePeerClose.
+func PeerEnded(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
