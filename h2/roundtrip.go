@@ -200,6 +200,14 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 		cc.err = errors.New("h2: stream ids exhausted")
 		a.changed = true
 		err = notProcessed(cc.err)
+	case cc.slots.active+cc.slots.resets >= cc.slots.limit:
+		// The slot was taken under an older, higher limit, and the
+		// peer's SETTINGS lowering it was applied since. The writer lock
+		// orders our HEADERS against the SETTINGS ACK: once the peer
+		// has the ACK, a stream over its limit is a PROTOCOL_ERROR
+		// (RFC 9113 §5.1.2) that would fail the request after all.
+		// Nothing was sent, so the caller may take a slot elsewhere.
+		err = retry.Mark(fmt.Errorf("h2: server lowered its stream limit to %d before the request could start", cc.slots.limit), retry.Unprocessed)
 	}
 	if err != nil {
 		cc.slots.pending--

@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"testing"
@@ -26,6 +27,9 @@ func TestStalledUploadFailsWithTheWriteTimeout(t *testing.T) {
 		ended := make(chan struct{})
 		e = newEnv(t, k, settings{writeByteTimeout: 2 * time.Second, buffered: 16 << 10},
 			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					return
+				}
 				e.sc.stopReading()
 				select {
 				case <-r.Context().Done():
@@ -33,6 +37,16 @@ func TestStalledUploadFailsWithTheWriteTimeout(t *testing.T) {
 				}
 			}))
 		t.Cleanup(func() { close(ended) })
+		// One exchange first, so that on HTTP/2 the server's SETTINGS are
+		// read and acknowledged before the upload stalls the writer: an
+		// acknowledgement queued behind a stalled write makes the reader
+		// wait on the writer's mutex, which synctest does not count as
+		// blocked, so its clock would never reach the write timeout.
+		warm, err := e.roundTrip(e.get(t.Context(), "/"))
+		require.NoError(t, err)
+		_, err = io.Copy(io.Discard, warm.Body)
+		require.NoError(t, err)
+		require.NoError(t, warm.Body.Close())
 		start := time.Now()
 		resp, err := e.roundTrip(post(t, bytes.NewReader(make([]byte, 1<<20))))
 		require.Nil(t, resp)
