@@ -96,9 +96,10 @@ func (cs *stream) writeBody(body io.ReadCloser, declared int64, expect bool) {
 	if !expect || cs.awaitContinue() {
 		pool := bodyBufPool(declared)
 		bp := pool.Get().(*[]byte)
-		err = cs.copyBody(body, *bp, declared)
+		var ended bool
+		ended, err = cs.copyBody(body, *bp, declared)
 		pool.Put(bp)
-		if err == nil {
+		if err == nil && !ended {
 			err = cs.finishUpload()
 		}
 	}
@@ -170,27 +171,42 @@ func (cs *stream) awaitContinue() bool {
 	}
 }
 
-func (cs *stream) copyBody(body io.Reader, buf []byte, declared int64) error {
+func (cs *stream) copyBody(body io.Reader, buf []byte, declared int64) (ended bool, err error) {
+	trailers := len(cs.req.Trailer) > 0
 	var sent int64
 	for {
 		n, rerr := body.Read(buf)
-		if n > 0 {
-			sent += int64(n)
-			if declared >= 0 && sent > declared {
-				return fmt.Errorf("h2: request body longer than its ContentLength %d", declared)
+		sent += int64(n)
+		if declared >= 0 && sent > declared {
+			return false, fmt.Errorf("h2: request body longer than its ContentLength %d", declared)
+		}
+		if n > 0 && rerr == nil && sent == declared {
+			// The declared length is in. Make sure the body ends here, so
+			// END_STREAM rides on this last DATA frame, as x/net sends
+			// it: a server that has the whole body may answer at once,
+			// and its answer should find the request complete, not
+			// waiting for an empty frame to follow.
+			var probe [1]byte
+			m, perr := body.Read(probe[:])
+			if m > 0 {
+				return false, fmt.Errorf("h2: request body longer than its ContentLength %d", declared)
 			}
-			if err := cs.sendData(buf[:n], false); err != nil {
-				return err
+			rerr = perr
+		}
+		last := rerr == io.EOF && !trailers && (declared < 0 || sent == declared)
+		if n > 0 || last {
+			if err := cs.sendData(buf[:n], last); err != nil {
+				return false, err
 			}
 		}
 		switch {
 		case rerr == io.EOF:
 			if declared >= 0 && sent != declared {
-				return fmt.Errorf("h2: request body of %d bytes, ContentLength says %d", sent, declared)
+				return false, fmt.Errorf("h2: request body of %d bytes, ContentLength says %d", sent, declared)
 			}
-			return nil
+			return last, nil
 		case rerr != nil:
-			return fmt.Errorf("h2: reading request body: %w", rerr)
+			return false, fmt.Errorf("h2: reading request body: %w", rerr)
 		}
 	}
 }
