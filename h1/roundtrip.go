@@ -254,11 +254,6 @@ func (c *Conn) classify(ex *exchange, err error) error {
 		// for that: the stall is what went wrong.
 		return retry.Mark(writeErr, retry.NoResponse)
 	case !ex.gotByte:
-		if writeErr != nil && isStall(writeErr) {
-			// The body writer gave up on a peer that stopped reading and
-			// closed the connection: that, not the read it broke, is why.
-			err = writeErr
-		}
 		return retry.Mark(fmt.Errorf("h1: connection closed before response (wrote %d bytes): %w", written, err), retry.NoResponse)
 	}
 	var pe *parseError
