@@ -119,9 +119,6 @@ const (
 	// writerGrace is how long the end of a response waits for the request
 	// body writer to finish before giving up on the connection.
 	writerGrace = 50 * time.Millisecond
-	// closeGrace is how long closing a TLS connection may spend sending
-	// close_notify before the socket beneath is closed (see closeConn).
-	closeGrace = 250 * time.Millisecond
 	// max1xx is how many informational responses may precede the final one.
 	max1xx = setting.Max1xx
 )

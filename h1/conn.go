@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/plexhttp/plex/internal/deadline"
+	"github.com/plexhttp/plex/internal/netclose"
 	"github.com/plexhttp/plex/internal/timeout"
 )
 
@@ -324,7 +325,7 @@ func (c *Conn) closeNet(reason error) {
 	c.reqBody = nil
 	c.mu.Unlock()
 	if !already {
-		err := closeConn(c.nc)
+		err := netclose.Close(c.nc)
 		c.mu.Lock()
 		c.closeErr = err
 		c.mu.Unlock()
@@ -335,29 +336,6 @@ func (c *Conn) closeNet(reason error) {
 	if rb != nil {
 		rb.Close()
 	}
-}
-
-// closeConn closes nc. Closing a TLS connection first writes close_notify,
-// which crypto/tls lets block for 5s when the peer stopped reading and the
-// send buffer is full (the very case of a stalled write), and meanwhile
-// nothing wakes the response reader: so the socket beneath (NetConn) is
-// closed once closeGrace has passed.
-func closeConn(nc net.Conn) error {
-	u, ok := nc.(interface{ NetConn() net.Conn })
-	if !ok {
-		return nc.Close()
-	}
-	var forced atomic.Bool
-	t := time.AfterFunc(closeGrace, func() {
-		forced.Store(true)
-		u.NetConn().Close()
-	})
-	err := nc.Close()
-	t.Stop()
-	if forced.Load() && errors.Is(err, net.ErrClosed) {
-		err = nil // closed, as asked, without the close_notify
-	}
-	return err
 }
 
 // closeReqBody closes the request body if nobody has yet.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plexhttp/plex/internal/deadline"
 	"github.com/plexhttp/plex/internal/memconn"
+	"github.com/plexhttp/plex/internal/netclose"
 	"github.com/plexhttp/plex/internal/testcert"
 )
 
@@ -58,7 +59,7 @@ func TestStalledTLSWriteFailsWithinTheSlack(t *testing.T) {
 		require.ErrorAs(t, err, &ne)
 		require.True(t, ne.Timeout(), "%v", err)
 		require.ErrorContains(t, err, "write made no progress")
-		require.LessOrEqual(t, took, d+deadline.Slack(d)+closeGrace, "%v", err)
+		require.LessOrEqual(t, took, d+deadline.Slack(d)+netclose.Grace, "%v", err)
 		close(stop)
 		require.NoError(t, <-served)
 	})

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/plexhttp/plex/internal/netclose"
 )
 
 // ClientConn is one HTTP/2 connection carrying many concurrent requests.
@@ -120,7 +122,7 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 	cc.hb.init(c.MaxHeaderListSize, c.MaxDecoderHeaderTableSize)
 
 	if err := cc.writePreface(); err != nil {
-		nc.Close()
+		netclose.Close(nc)
 		return nil, fmt.Errorf("h2: writing client preface: %w", err)
 	}
 	if c.ReadIdleTimeout > 0 {
@@ -344,7 +346,7 @@ func (cc *ClientConn) closeWithError(err error) {
 	cc.mu.Unlock()
 	// Logged once the lock is released: a handler may be slow.
 	cc.log.Debug("h2: connection closing", "remote", cc.nc.RemoteAddr().String(), "err", err)
-	cc.nc.Close()
+	netclose.Close(cc.nc)
 	a.closeConn = nil
 	a.rstID = 0
 	cc.run(&a)
