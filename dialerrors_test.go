@@ -234,21 +234,27 @@ func TestRefusedDialIsNetHTTPs(t *testing.T) {
 }
 
 // A proxy that refuses the connection: a *net.OpError "proxyconnect"
-// around the dial's error, as with net/http.
+// around the dial's error, as with net/http, whatever the proxy's kind.
 func TestRefusedProxyIsNetHTTPs(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
-	runDialCase(t, dialCase{url: "http://example.test/", proxy: &url.URL{Scheme: "http", Host: addr}, sameType: true,
-		check: func(t *testing.T, err error) {
-			var ue *url.Error
-			require.ErrorAs(t, err, &ue)
-			oe, ok := ue.Err.(*net.OpError)
-			require.True(t, ok, "url.Error.Err is %T", ue.Err)
-			require.Equal(t, "proxyconnect", oe.Op)
-			require.ErrorIs(t, err, syscall.ECONNREFUSED)
-		}})
+	for _, scheme := range []string{"http", "https", "socks5", "socks5h"} {
+		t.Run(scheme, func(t *testing.T) {
+			// The origin is an address, which socks5:// does not resolve:
+			// nothing but the refused dial to the proxy is tried.
+			runDialCase(t, dialCase{url: "http://127.0.0.1:9/", proxy: &url.URL{Scheme: scheme, Host: addr}, sameType: true,
+				check: func(t *testing.T, err error) {
+					var ue *url.Error
+					require.ErrorAs(t, err, &ue)
+					oe, ok := ue.Err.(*net.OpError)
+					require.True(t, ok, "url.Error.Err is %T", ue.Err)
+					require.Equal(t, "proxyconnect", oe.Op)
+					require.ErrorIs(t, err, syscall.ECONNREFUSED)
+				}})
+		})
+	}
 }
 
 // A name that does not resolve is a *net.DNSError (inside the dial's

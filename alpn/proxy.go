@@ -43,9 +43,7 @@ func (d *Dialer) dialViaProxy(ctx context.Context, t Target, host string, offere
 
 	conn, err := d.dialProxyHop(ctx, t.Proxy.Scheme, proxyAddr, proxyHost)
 	if err != nil {
-		// Typed and named as net/http does, so a failure to reach the
-		// proxy reads as one.
-		return nil, &net.OpError{Op: "proxyconnect", Net: "tcp", Err: err}
+		return nil, proxyConnectError(err)
 	}
 
 	if forward {
@@ -64,6 +62,12 @@ func (d *Dialer) dialViaProxy(ctx context.Context, t Target, host string, offere
 		return &Conn{Conn: tunnel, Protocol: ProtoH2C}, nil
 	}
 	return d.handshakeOrigin(ctx, tunnel, t, host, offered)
+}
+
+// proxyConnectError is a failure to reach a proxy, of any kind, typed and
+// named as net/http does, so that it reads as one.
+func proxyConnectError(err error) error {
+	return &net.OpError{Op: "proxyconnect", Net: "tcp", Err: err}
 }
 
 // proxyAddress validates the proxy URL and returns its host:port, with the

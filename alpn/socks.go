@@ -26,7 +26,7 @@ func (d *Dialer) dialSOCKS(ctx context.Context, t Target, host string, offered [
 	}
 	conn, err := d.dialTCP(ctx, proxyAddr)
 	if err != nil {
-		return nil, err
+		return nil, proxyConnectError(err)
 	}
 	tunnel, err := d.socksConnect(ctx, conn, t.Proxy, proxyAddr, target)
 	if err != nil {
