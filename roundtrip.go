@@ -162,7 +162,7 @@ func (c *Client) noteResend(req *http.Request, key pool.Key, info pool.GotInfo, 
 // reused is true for a connection that carried a request before or waited
 // idle in the pool: either may have been closed by the server unseen.
 func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) *http.Request {
-	if !c.backoff.Allows(attempt) || c.closed.Load() || req.Context().Err() != nil {
+	if !c.backoff.Allows(attempt) {
 		return nil
 	}
 	switch retry.ProgressOf(err) {
@@ -177,14 +177,21 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 	default:
 		return nil
 	}
-	if !replayableBody(req) {
+	return c.again(req)
+}
+
+// again returns req ready to be sent once more: req itself when it has no
+// body, else a copy with a fresh body from GetBody; or nil once Close or
+// req's context ended, or when its body cannot be had again.
+func (c *Client) again(req *http.Request) *http.Request {
+	if c.closed.Load() || req.Context().Err() != nil || !replayableBody(req) {
 		return nil
 	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return req
 	}
-	body, gerr := req.GetBody()
-	if gerr != nil {
+	body, err := req.GetBody()
+	if err != nil {
 		return nil
 	}
 	r := *req
