@@ -16,19 +16,19 @@ type Stats struct {
 	RetriesRefused       uint64 // resends the retry budget refused
 }
 
-// Stats returns a snapshot of the pool. It visits every conn, so it suits a
-// metrics exporter, not a per-request path.
+// Stats returns a snapshot of the pool. It visits every conn and every
+// origin the pool ever had, so it suits a metrics exporter, not a
+// per-request path.
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := Stats{
-		Waiting:    p.waiting,
-		Dials:      p.counts.dials,
-		DialErrors: p.counts.dialErrors,
-		Reuses:     p.counts.reuses,
-		Expired:    p.counts.expired,
-
-		RetriesRefused: p.counts.budgetRefused,
+	s := Stats{Waiting: p.waiting}
+	for _, c := range p.origins {
+		s.Dials += c.dials
+		s.DialErrors += c.dialErrors
+		s.Reuses += c.reuses
+		s.Expired += c.expired
+		s.RetriesRefused += c.budgetRefused
 	}
 	for _, h := range p.hosts {
 		countConns(h, &s.Conns, &s.IdleConns, &s.MultiplexedConns, &s.IdleMultiplexedConns, &s.Dialing, &s.InFlight)
