@@ -208,33 +208,28 @@ func (p *Pool) get(ctx context.Context, key Key, coalesce bool) (Conn, GotInfo, 
 	if h != nil {
 		p.retireAgedLocked(h, &a)
 	}
-	if pc, info := p.takeFreeLocked(h, &a); pc != nil {
+	pc, info := p.takeFreeLocked(h, &a)
+	lent := false // pc was lent to key for the first time
+	if pc == nil && coalesce && key.coalescable() && ownsNothingLocked(h) {
+		pc, info, lent = p.borrowLocked(ctx, key)
+		if pc == nil {
+			// borrowLocked may have let go of mu.
+			if p.closed {
+				p.mu.Unlock()
+				a.run(p)
+				return nil, GotInfo{}, ErrClosed
+			}
+			h = p.hosts[key]
+			pc, info = p.takeFreeLocked(h, &a)
+		}
+	}
+	if pc != nil {
 		p.mu.Unlock()
 		a.run(p)
+		if lent && p.log != nil {
+			p.logLent(key, pc)
+		}
 		return pc.c, info, nil
-	}
-	if coalesce && key.coalescable() && ownsNothingLocked(h) {
-		pc, info, first := p.borrowLocked(ctx, key)
-		if pc != nil {
-			p.mu.Unlock()
-			a.run(p)
-			if first && p.log != nil {
-				p.logLent(key, pc)
-			}
-			return pc.c, info, nil
-		}
-		// borrowLocked may have let go of mu.
-		if p.closed {
-			p.mu.Unlock()
-			a.run(p)
-			return nil, GotInfo{}, ErrClosed
-		}
-		h = p.hosts[key]
-		if pc, info := p.takeFreeLocked(h, &a); pc != nil {
-			p.mu.Unlock()
-			a.run(p)
-			return pc.c, info, nil
-		}
 	}
 	return p.waitLocked(ctx, key, h, a)
 }
