@@ -60,7 +60,6 @@ type stream struct {
 	// mu-guarded:
 	got100        bool // a 100 (Continue) arrived
 	uploadDropped bool // the body will not be sent: the final response came before a 100
-	uploadDone    bool // the body writer finished (sent, failed or dropped the body)
 	wroteHdrs     bool // request HEADERS handed to the writer
 	sentEnd       bool // we sent END_STREAM
 	recvEnd       bool // the peer sent END_STREAM

@@ -107,7 +107,6 @@ func (cs *stream) writeBody(body io.ReadCloser, declared int64, expect bool) {
 	cs.wphase = writerDone
 	owned := cs.reqBody != nil
 	cs.reqBody = nil
-	cs.uploadDone = true
 	cc.mu.Unlock()
 	// Before the stream or the connection fails with err: whoever sees
 	// that failure has seen how the writing ended.
