@@ -44,6 +44,10 @@ type stream struct {
 	// that failed, for the writer to close the connection with once it
 	// has reported the failure.
 	connWriteErr error
+	// probe is the body writer's too: the read past a body's declared
+	// length that checks it ends there, kept here so that it costs no
+	// allocation of its own.
+	probe [1]byte
 
 	// respStore and hvals back the final response and its header values,
 	// so that a response costs no allocations of its own; written once by

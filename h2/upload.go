@@ -185,8 +185,7 @@ func (cs *stream) copyBody(body io.Reader, buf []byte, declared int64) (ended bo
 			// it: a server that has the whole body may answer at once,
 			// and its answer should find the request complete, not
 			// waiting for an empty frame to follow.
-			var probe [1]byte
-			m, perr := body.Read(probe[:])
+			m, perr := body.Read(cs.probe[:])
 			if m > 0 {
 				return false, fmt.Errorf("h2: request body longer than its ContentLength %d", declared)
 			}
