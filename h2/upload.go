@@ -305,8 +305,13 @@ func (cs *stream) awaitWindow() error {
 	cc.mu.Unlock()
 	<-cs.sendable
 	cc.mu.Lock()
-	cs.wphase = writerBusy
 	err := cs.writeErr
+	if err == nil {
+		cs.wphase = writerBusy
+	}
+	// Else the phase stays: the writer returns err with nothing left that
+	// blocks, so a RoundTrip failing with the same end, which may look
+	// after this wake-up, still waits for WroteRequest.
 	cc.mu.Unlock()
 	return err
 }
