@@ -97,18 +97,9 @@ func (c *Client) lookup(ctx context.Context, host string) ([]netip.Addr, error) 
 // nil, leaving resp to the caller, when req cannot be sent again.
 func (c *Client) misdirected(req *http.Request, key pool.Key, conn pool.Conn, resp *http.Response) *http.Request {
 	c.pool.Misdirected(key, conn)
-	if c.closed.Load() || req.Context().Err() != nil || !replayableBody(req) {
+	next := c.again(req)
+	if next == nil {
 		return nil
-	}
-	next := req
-	if req.Body != nil && req.Body != http.NoBody {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil
-		}
-		r := *req
-		r.Body = body
-		next = &r
 	}
 	// A short answer is read to its end, so that the stream closes
 	// cleanly; a long one is cut off.

@@ -44,7 +44,6 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	}
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
-	var rtrace *RetryTrace // looked up only once a resend is due
 	r := req
 	waits := 0    // resends that waited so far
 	sent := false // an earlier try may have reached the server's application
@@ -84,7 +83,7 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 			if resp.StatusCode == http.StatusMisdirectedRequest && info.Coalesced {
 				if next := c.misdirected(req, key, conn, resp); next != nil {
 					ev.released()
-					c.noteResend(req, key, info, attempt+1, 0, errMisdirected, -1, &ev, &rtrace)
+					c.noteResend(req, key, info, attempt+1, 0, errMisdirected, -1, &ev)
 					c.retries.Add(1)
 					c.pool.NoteRetry(key)
 					r, own = next, true
@@ -122,7 +121,7 @@ func (c *Client) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 			waits++
 			wait = c.backoff.Delay(waits, rand.Float64())
 		}
-		c.noteResend(req, key, info, attempt+1, wait, err, budgetLeft, &ev, &rtrace)
+		c.noteResend(req, key, info, attempt+1, wait, err, budgetLeft, &ev)
 		if werr := retry.Wait(ctx, c.closeCtx.Done(), wait); werr != nil {
 			if next != req {
 				closeBody(next)
@@ -144,17 +143,15 @@ func (c *Client) logRetryRefused(req *http.Request, key pool.Key, attempt int, e
 }
 
 // noteResend reports a resend to the log, the event listener and the
-// request's RetryTrace, which it looks up on first use.
-func (c *Client) noteResend(req *http.Request, key pool.Key, info pool.GotInfo, attempt int, wait time.Duration, err error, budgetLeft int, ev *requestEvents, rtrace **RetryTrace) {
+// request's RetryTrace. Resends are rare, so the trace is looked up in the
+// context each time rather than kept across tries.
+func (c *Client) noteResend(req *http.Request, key pool.Key, info pool.GotInfo, attempt int, wait time.Duration, err error, budgetLeft int, ev *requestEvents) {
 	if c.cfg.logger != nil {
 		c.cfg.logger.Info("plex: sending request again", "method", req.Method,
 			"origin", key.Scheme+"://"+key.Addr, "conn", uint64(info.Conn), "attempt", attempt, "wait", wait, "reason", err.Error())
 	}
 	ev.retry(attempt, wait, err, budgetLeft)
-	if *rtrace == nil {
-		*rtrace = ContextRetryTrace(req.Context())
-	}
-	traceRetry(*rtrace, req, attempt, err, info.Reused, wait)
+	traceRetry(ContextRetryTrace(req.Context()), req, attempt, err, info.Reused, wait)
 }
 
 // replay decides, in the one place that reads the retry markers, whether a
@@ -162,7 +159,7 @@ func (c *Client) noteResend(req *http.Request, key pool.Key, info pool.GotInfo, 
 // reused is true for a connection that carried a request before or waited
 // idle in the pool: either may have been closed by the server unseen.
 func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) *http.Request {
-	if !c.backoff.Allows(attempt) || c.closed.Load() || req.Context().Err() != nil {
+	if !c.backoff.Allows(attempt) {
 		return nil
 	}
 	switch retry.ProgressOf(err) {
@@ -177,14 +174,21 @@ func (c *Client) replay(req *http.Request, err error, reused bool, attempt int) 
 	default:
 		return nil
 	}
-	if !replayableBody(req) {
+	return c.again(req)
+}
+
+// again returns req ready to be sent once more: req itself when it has no
+// body, else a copy with a fresh body from GetBody; or nil once Close or
+// req's context ended, or when its body cannot be had again.
+func (c *Client) again(req *http.Request) *http.Request {
+	if c.closed.Load() || req.Context().Err() != nil || !replayableBody(req) {
 		return nil
 	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return req
 	}
-	body, gerr := req.GetBody()
-	if gerr != nil {
+	body, err := req.GetBody()
+	if err != nil {
 		return nil
 	}
 	r := *req

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
@@ -19,17 +18,11 @@ import (
 )
 
 // retryLog records the resends a RetryTrace reports, between the
-// httptrace hooks that frame each try.
+// httptrace hooks that frame each try, in the trace parity test's eventLog.
 type retryLog struct {
-	mu     sync.Mutex
-	events []string         // guarded by mu
-	infos  []plex.RetryInfo // guarded by mu
-}
-
-func (l *retryLog) add(format string, args ...any) {
-	l.mu.Lock()
-	l.events = append(l.events, fmt.Sprintf(format, args...))
-	l.mu.Unlock()
+	eventLog
+	infoMu sync.Mutex
+	infos  []plex.RetryInfo // guarded by infoMu
 }
 
 // context returns ctx carrying both the httptrace hooks and the
@@ -41,16 +34,16 @@ func (l *retryLog) context(ctx context.Context) context.Context {
 	})
 	return plex.WithRetryTrace(ctx, &plex.RetryTrace{Retry: func(i plex.RetryInfo) {
 		l.add("Retry attempt=%d reason=%s reused=%t", i.Attempt, i.Reason, i.Reused)
-		l.mu.Lock()
+		l.infoMu.Lock()
 		l.infos = append(l.infos, i)
-		l.mu.Unlock()
+		l.infoMu.Unlock()
 	}})
 }
 
 func (l *retryLog) snapshot() ([]string, []plex.RetryInfo) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.events...), append([]plex.RetryInfo(nil), l.infos...)
+	l.infoMu.Lock()
+	defer l.infoMu.Unlock()
+	return l.take(), append([]plex.RetryInfo(nil), l.infos...)
 }
 
 // An HTTP/2 stream refused with REFUSED_STREAM is sent again after a wait;

@@ -106,51 +106,34 @@ func New(opts ...Option) (*Metrics, error) {
 		o.mp = otel.GetMeterProvider()
 	}
 	m := &Metrics{meter: o.mp.Meter(ScopeName)}
-	mt := m.meter
 	var errs []error
-	note := func(err error) {
-		if err != nil {
-			errs = append(errs, err)
-		}
+	hist := func(name, desc string, buckets []float64) metric.Float64Histogram {
+		h, err := m.meter.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc),
+			metric.WithExplicitBucketBoundaries(buckets...))
+		errs = append(errs, err)
+		return h
 	}
-	var err error
-	m.connDuration, err = mt.Float64Histogram(ConnectionDuration, metric.WithUnit("s"),
-		metric.WithDescription("The duration of the successfully established outbound HTTP connections."),
-		metric.WithExplicitBucketBoundaries(connDurationBuckets...))
-	note(err)
-	m.reqDuration, err = mt.Float64Histogram(RequestDuration, metric.WithUnit("s"),
-		metric.WithDescription("Duration of HTTP client requests."),
-		metric.WithExplicitBucketBoundaries(durationBuckets...))
-	note(err)
-	m.dialDuration, err = mt.Float64Histogram(DialDuration, metric.WithUnit("s"),
-		metric.WithDescription("Time to open a connection: TCP, TLS and protocol negotiation."),
-		metric.WithExplicitBucketBoundaries(durationBuckets...))
-	note(err)
-	m.queueWait, err = mt.Float64Histogram(QueueWait, metric.WithUnit("s"),
-		metric.WithDescription("Time a request waited for a connection or a stream slot."),
-		metric.WithExplicitBucketBoundaries(durationBuckets...))
-	note(err)
-	m.retries, err = mt.Int64Counter(Retries, metric.WithUnit("{retry}"),
-		metric.WithDescription("Requests sent again after a failure that proved it safe."))
-	note(err)
-	m.goaways, err = mt.Int64Counter(GoAways, metric.WithUnit("{goaway}"),
-		metric.WithDescription("HTTP/2 GOAWAY frames received."))
-	note(err)
-	m.resets, err = mt.Int64Counter(StreamResets, metric.WithUnit("{reset}"),
-		metric.WithDescription("HTTP/2 streams reset, sent or received."))
-	note(err)
-	m.closes, err = mt.Int64Counter(ConnectionCloses, metric.WithUnit("{connection}"),
-		metric.WithDescription("Connections closed, by reason."))
-	note(err)
-	m.openConns, err = mt.Int64ObservableUpDownCounter(OpenConnections, metric.WithUnit("{connection}"),
-		metric.WithDescription("Number of outbound HTTP connections that are currently active or idle on the client."))
-	note(err)
-	m.active, err = mt.Int64ObservableUpDownCounter(ActiveRequests, metric.WithUnit("{request}"),
-		metric.WithDescription("Number of active HTTP requests."))
-	note(err)
-	m.waiting, err = mt.Int64ObservableUpDownCounter(WaitingRequests, metric.WithUnit("{request}"),
-		metric.WithDescription("Requests waiting for a connection or a stream slot."))
-	note(err)
+	counter := func(name, unit, desc string) metric.Int64Counter {
+		c, err := m.meter.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return c
+	}
+	gauge := func(name, unit, desc string) metric.Int64ObservableUpDownCounter {
+		g, err := m.meter.Int64ObservableUpDownCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return g
+	}
+	m.connDuration = hist(ConnectionDuration, "The duration of the successfully established outbound HTTP connections.", connDurationBuckets)
+	m.reqDuration = hist(RequestDuration, "Duration of HTTP client requests.", durationBuckets)
+	m.dialDuration = hist(DialDuration, "Time to open a connection: TCP, TLS and protocol negotiation.", durationBuckets)
+	m.queueWait = hist(QueueWait, "Time a request waited for a connection or a stream slot.", durationBuckets)
+	m.retries = counter(Retries, "{retry}", "Requests sent again after a failure that proved it safe.")
+	m.goaways = counter(GoAways, "{goaway}", "HTTP/2 GOAWAY frames received.")
+	m.resets = counter(StreamResets, "{reset}", "HTTP/2 streams reset, sent or received.")
+	m.closes = counter(ConnectionCloses, "{connection}", "Connections closed, by reason.")
+	m.openConns = gauge(OpenConnections, "{connection}", "Number of outbound HTTP connections that are currently active or idle on the client.")
+	m.active = gauge(ActiveRequests, "{request}", "Number of active HTTP requests.")
+	m.waiting = gauge(WaitingRequests, "{request}", "Requests waiting for a connection or a stream slot.")
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("plexotel: creating instruments: %w", err)
 	}

@@ -68,7 +68,6 @@ func (p *Pool) SpendRetry(key Key) (ok bool, left int) {
 	c.budget.fill(c, cfg)
 	if c.budget.tokens < 1 {
 		c.budgetRefused++
-		p.counts.budgetRefused++
 		return false, c.budget.left()
 	}
 	c.budget.tokens--

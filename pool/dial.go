@@ -78,10 +78,8 @@ func (p *Pool) dialDone(d *dial, c Conn, err error) {
 	if i := slices.Index(h.dials, d); i >= 0 {
 		h.dials = slices.Delete(h.dials, i, i+1)
 	}
-	p.counts.dials++
 	h.counts.dials++
 	if err != nil {
-		p.counts.dialErrors++
 		h.counts.dialErrors++
 	}
 	if p.closed {

@@ -40,7 +40,6 @@ func protocolOf(pc *pconn) string {
 // after the unlock. Every conn a dial returned comes here exactly once.
 func (p *Pool) noteCloseLocked(pc *pconn, a *after, why event.CloseReason, code uint32) {
 	pc.h.counts.closed[why]++
-	p.counts.closed[why]++
 	if p.ev == nil && p.log == nil {
 		return
 	}

@@ -42,7 +42,6 @@ func (p *Pool) trimIdleLocked(h *host, a *after) {
 
 func (p *Pool) evictLocked(pc *pconn, a *after, why event.CloseReason) {
 	p.removeConnLocked(pc, a, why)
-	p.counts.expired++
 	pc.h.counts.expired++
 	p.forgetIfEmptyLocked(pc.h)
 }

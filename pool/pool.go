@@ -140,25 +140,24 @@ type Pool struct {
 	waiting    int         // queued waiters over all hosts
 	timer      *time.Timer // idle expiry; nil until a conn first goes idle with IdleConnTimeout set
 	timerArmed bool
-	timerAt    time.Time // when the armed timer fires
-	counts     counters
+	timerAt    time.Time    // when the armed timer fires
 	lastID     event.ConnID // the id the last dial got
-	// origins keeps each origin's cumulative counters for OriginStats. It
-	// outlives the hosts (which go once empty) so that the counters never
-	// go back; it grows by one small record per origin ever visited.
+	// origins keeps each origin's cumulative counters for Stats (which
+	// sums them) and OriginStats. It outlives the hosts (which go once
+	// empty) so that the counters never go back; it grows by one small
+	// record per origin ever visited.
 	origins map[event.Origin]*counters
 	// lent lists, per origin, the conns of other origins that
 	// Config.Coalesce approved for it (see pconn.lentTo).
 	lent map[Key][]*pconn
 }
 
-// counters are the cumulative Stats figures, of the pool or of one origin;
-// guarded by Pool.mu.
+// counters are one origin's cumulative figures; guarded by Pool.mu.
 type counters struct {
 	dials, dialErrors, reuses, expired, gets, retries uint64
 	closed                                            [event.NumCloseReasons]uint64
 	budgetRefused                                     uint64 // resends the retry budget refused
-	budget                                            bucket // per origin only; see budget.go
+	budget                                            bucket // see budget.go
 }
 
 // New returns a pool using cfg.
@@ -209,33 +208,28 @@ func (p *Pool) get(ctx context.Context, key Key, coalesce bool) (Conn, GotInfo, 
 	if h != nil {
 		p.retireAgedLocked(h, &a)
 	}
-	if pc, info := p.takeFreeLocked(h, &a); pc != nil {
+	pc, info := p.takeFreeLocked(h, &a)
+	lent := false // pc was lent to key for the first time
+	if pc == nil && coalesce && key.coalescable() && ownsNothingLocked(h) {
+		pc, info, lent = p.borrowLocked(ctx, key)
+		if pc == nil {
+			// borrowLocked may have let go of mu.
+			if p.closed {
+				p.mu.Unlock()
+				a.run(p)
+				return nil, GotInfo{}, ErrClosed
+			}
+			h = p.hosts[key]
+			pc, info = p.takeFreeLocked(h, &a)
+		}
+	}
+	if pc != nil {
 		p.mu.Unlock()
 		a.run(p)
+		if lent && p.log != nil {
+			p.logLent(key, pc)
+		}
 		return pc.c, info, nil
-	}
-	if coalesce && key.coalescable() && ownsNothingLocked(h) {
-		pc, info, first := p.borrowLocked(ctx, key)
-		if pc != nil {
-			p.mu.Unlock()
-			a.run(p)
-			if first && p.log != nil {
-				p.logLent(key, pc)
-			}
-			return pc.c, info, nil
-		}
-		// borrowLocked may have let go of mu.
-		if p.closed {
-			p.mu.Unlock()
-			a.run(p)
-			return nil, GotInfo{}, ErrClosed
-		}
-		h = p.hosts[key]
-		if pc, info := p.takeFreeLocked(h, &a); pc != nil {
-			p.mu.Unlock()
-			a.run(p)
-			return pc.c, info, nil
-		}
 	}
 	return p.waitLocked(ctx, key, h, a)
 }
@@ -335,7 +329,6 @@ func (p *Pool) takeLocked(pc *pconn) GotInfo {
 	pc.used = true
 	p.countRequestLocked(pc)
 	if info.Reused {
-		p.counts.reuses++
 		pc.h.counts.reuses++
 	}
 	return info

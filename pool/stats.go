@@ -16,38 +16,44 @@ type Stats struct {
 	RetriesRefused       uint64 // resends the retry budget refused
 }
 
-// Stats returns a snapshot of the pool. It visits every conn, so it suits a
-// metrics exporter, not a per-request path.
+// Stats returns a snapshot of the pool. It visits every conn and every
+// origin the pool ever had, so it suits a metrics exporter, not a
+// per-request path.
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := Stats{
-		Waiting:    p.waiting,
-		Dials:      p.counts.dials,
-		DialErrors: p.counts.dialErrors,
-		Reuses:     p.counts.reuses,
-		Expired:    p.counts.expired,
-
-		RetriesRefused: p.counts.budgetRefused,
+	s := Stats{Waiting: p.waiting}
+	for _, c := range p.origins {
+		s.Dials += c.dials
+		s.DialErrors += c.dialErrors
+		s.Reuses += c.reuses
+		s.Expired += c.expired
+		s.RetriesRefused += c.budgetRefused
 	}
 	for _, h := range p.hosts {
-		s.Dialing += len(h.dials)
-		for _, pc := range h.conns {
-			n := pc.c.InFlight()
-			s.Conns++
-			s.InFlight += n
+		countConns(h, &s.Conns, &s.IdleConns, &s.MultiplexedConns, &s.IdleMultiplexedConns, &s.Dialing, &s.InFlight)
+	}
+	return s
+}
+
+// countConns adds h's dials and conns to the figures Stats and OriginStats
+// share. The caller holds p.mu.
+func countConns(h *host, conns, idle, mux, idleMux, dialing, inFlight *int) {
+	*dialing += len(h.dials)
+	for _, pc := range h.conns {
+		n := pc.c.InFlight()
+		*conns++
+		*inFlight += n
+		if pc.mux {
+			*mux++
+		}
+		if n == 0 {
+			*idle++
 			if pc.mux {
-				s.MultiplexedConns++
-			}
-			if n == 0 {
-				s.IdleConns++
-				if pc.mux {
-					s.IdleMultiplexedConns++
-				}
+				*idleMux++
 			}
 		}
 	}
-	return s
 }
 
 // OriginStats is the Stats of one origin (scheme and host:port), over all
@@ -73,7 +79,7 @@ type OriginStats struct {
 
 // OriginStats returns one OriginStats per origin the pool ever had, in no
 // particular order. Like Stats it takes the pool lock once and visits every
-// conn; it allocates only the returned slice.
+// conn; it allocates the returned slice and an index of it by origin.
 func (p *Pool) OriginStats() []OriginStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -89,22 +95,8 @@ func (p *Pool) OriginStats() []OriginStats {
 	}
 	for _, h := range p.hosts {
 		s := &out[index[h.origin()]]
-		s.Dialing += len(h.dials)
 		s.Waiting += h.waiters.n
-		for _, pc := range h.conns {
-			n := pc.c.InFlight()
-			s.Conns++
-			s.InFlight += n
-			if pc.mux {
-				s.MultiplexedConns++
-			}
-			if n == 0 {
-				s.IdleConns++
-				if pc.mux {
-					s.IdleMultiplexedConns++
-				}
-			}
-		}
+		countConns(h, &s.Conns, &s.IdleConns, &s.MultiplexedConns, &s.IdleMultiplexedConns, &s.Dialing, &s.InFlight)
 	}
 	return out
 }

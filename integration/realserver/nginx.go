@@ -28,53 +28,35 @@ func startNginx(ctx context.Context, o Options) (*Server, error) {
 	for _, kv := range sortedBigHeaders() {
 		fmt.Fprintf(&big, "      add_header %s %q always;\n", kv[0], kv[1])
 	}
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid %[1]s/nginx.pid;
-error_log %[1]s/nginx-error.log notice;
-events { worker_connections 2048; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s/tmp-body;
-  proxy_temp_path %[1]s/tmp-proxy;
-  fastcgi_temp_path %[1]s/tmp-fastcgi;
-  uwsgi_temp_path %[1]s/tmp-uwsgi;
-  scgi_temp_path %[1]s/tmp-scgi;
-  types { text/plain txt; application/octet-stream bin; }
-  keepalive_timeout %[2]ds;
+	conf := nginxConf(o, "notice", 2048, fmt.Sprintf(`  types { text/plain txt; application/octet-stream bin; }
   client_max_body_size 64m;
   large_client_header_buffers 4 8k;
   server {
-    listen %[3]s ssl http2;
-    listen %[4]s;
-    listen %[5]s http2;
-    listen %[6]s ssl;
-    ssl_certificate %[7]s;
-    ssl_certificate_key %[8]s;
-    root %[9]s;
+    listen %[1]s ssl http2;
+    listen %[2]s;
+    listen %[3]s http2;
+    listen %[4]s ssl;
+    ssl_certificate %[5]s;
+    ssl_certificate_key %[6]s;
+    root %[7]s;
     location = /sum {
-      proxy_pass http://%[10]s;
+      proxy_pass http://%[8]s;
       proxy_http_version 1.1;
       proxy_request_buffering off;
       proxy_buffering off;
     }
     location = /bigheaders.txt {
-%[11]s    }
-    location = %[12]s {
-      proxy_pass http://%[13]s;
+%[9]s    }
+    location = %[10]s {
+      proxy_pass http://%[11]s;
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection "upgrade";
       proxy_read_timeout 60s;
     }
   }
-}
-`, o.Dir, seconds(o.IdleTimeout), ports[0], ports[1], ports[2], ports[3], cert, key, root, up.addr, big.String(), UpgradePath, upgradeAddr)
-	p, stop, err := w.launch(ctx, o, "nginx", "nginx.conf", conf, func(confPath string) []string {
-		return []string{"-c", confPath, "-p", o.Dir, "-e", filepath.Join(o.Dir, "nginx-error.log")}
-	})
+`, ports[0], ports[1], ports[2], ports[3], cert, key, root, up.addr, big.String(), UpgradePath, upgradeAddr))
+	p, stop, err := launchNginx(ctx, w, o, conf)
 	if err != nil {
 		return nil, err
 	}
@@ -90,4 +72,34 @@ http {
 		reload:           func(context.Context) error { return p.signal(syscall.SIGHUP) },
 		stop:             stop,
 	}, nil
+}
+
+// nginxConf wraps the http-level directives in body in the main context
+// every nginx here shares: one worker in the foreground, state and temp
+// files under o.Dir, and o.IdleTimeout as keepalive_timeout.
+func nginxConf(o Options, logLevel string, workerConns int, body string) string {
+	return fmt.Sprintf(`daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid %[1]s/nginx.pid;
+error_log %[1]s/nginx-error.log %[2]s;
+events { worker_connections %[3]d; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/tmp-body;
+  proxy_temp_path %[1]s/tmp-proxy;
+  fastcgi_temp_path %[1]s/tmp-fastcgi;
+  uwsgi_temp_path %[1]s/tmp-uwsgi;
+  scgi_temp_path %[1]s/tmp-scgi;
+  keepalive_timeout %[4]ds;
+%[5]s}
+`, o.Dir, logLevel, workerConns, seconds(o.IdleTimeout), body)
+}
+
+// launchNginx starts nginx on conf in w.
+func launchNginx(ctx context.Context, w *workspace, o Options, conf string) (*proc, func() error, error) {
+	return w.launch(ctx, o, "nginx", "nginx.conf", conf, func(confPath string) []string {
+		return []string{"-c", confPath, "-p", o.Dir, "-e", filepath.Join(o.Dir, "nginx-error.log")}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -59,26 +58,7 @@ func StartNginxVirtualHosts(ctx context.Context, o Options, hosts []VirtualHost)
   }
 `, w.ports[0], strings.Join(vh.Names, " "), w.cert, w.key, verify, vh.Names[0])
 	}
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid %[1]s/nginx.pid;
-error_log %[1]s/nginx-error.log info;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s/tmp-body;
-  proxy_temp_path %[1]s/tmp-proxy;
-  fastcgi_temp_path %[1]s/tmp-fastcgi;
-  uwsgi_temp_path %[1]s/tmp-uwsgi;
-  scgi_temp_path %[1]s/tmp-scgi;
-  keepalive_timeout %[2]ds;
-%[3]s}
-`, o.Dir, seconds(o.IdleTimeout), servers.String())
-	_, stop, err := w.launch(ctx, o, "nginx", "nginx.conf", conf, func(confPath string) []string {
-		return []string{"-c", confPath, "-p", o.Dir, "-e", filepath.Join(o.Dir, "nginx-error.log")}
-	})
+	_, stop, err := launchNginx(ctx, w, o, nginxConf(o, "info", 256, servers.String()))
 	if err != nil {
 		return nil, err
 	}
