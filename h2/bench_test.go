@@ -1,6 +1,8 @@
 package h2
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"testing"
 
@@ -68,4 +70,36 @@ func BenchmarkXNetTransportDownload1MiB(b *testing.B) {
 func benchParallelDownload(b *testing.B, rt http.RoundTripper, url string) {
 	b.SetBytes(1 << 20)
 	benchParallel(b, rt, url, 4, 32<<10)
+}
+
+// BenchmarkClientConnPOST uploads small bodies of declared length from
+// 8×GOMAXPROCS goroutines: what an upload adds to a request's cost.
+func BenchmarkClientConnPOST(b *testing.B) {
+	srv, cfg := startTLSServer(b)
+	rt := dialTLS(b, srv, cfg)
+	payload := []byte("hello, upload")
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		br := bytes.NewReader(nil)
+		req, _ := http.NewRequest("POST", srv.URL+"/upload", nil)
+		body := io.NopCloser(br)
+		buf := make([]byte, 64)
+		for pb.Next() {
+			br.Reset(payload)
+			req.Body, req.ContentLength = body, int64(len(payload))
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for {
+				if _, err := resp.Body.Read(buf); err != nil {
+					break
+				}
+			}
+			resp.Body.Close()
+		}
+	})
 }

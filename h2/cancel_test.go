@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/plexhttp/plex/internal/h2peer"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
 )
@@ -152,4 +153,26 @@ func TestResponseHeaderTimeoutStartsAfterUpload(t *testing.T) {
 			require.True(t, errors.As(r.err, &ne) && ne.Timeout(), "got %v", r.err)
 		})
 	}
+}
+
+// A request with trailers but no body is written whole before RoundTrip
+// waits (HEADERS, then the trailers with END_STREAM), so
+// ResponseHeaderTimeout counts from then, as for any other request.
+func TestResponseHeaderTimeoutTrailersOnly(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		h := newHarness(t, &Config{ResponseHeaderTimeout: 5 * time.Second})
+		req, err := http.NewRequest("POST", "https://example.com/", nil)
+		require.NoError(t, err)
+		req.Trailer = http.Header{"X-Checksum": {"42"}}
+		ch := h.roundTrip(req)
+		id := h.p.WantHeaders(nil)
+		h.p.WantHeaders(func(hd *h2peer.Headers) { require.True(t, hd.EndStream) })
+		time.Sleep(5*time.Second - time.Nanosecond)
+		h.wantPending(ch)
+		time.Sleep(time.Nanosecond)
+		r := h.result(ch)
+		var ne net.Error
+		require.True(t, errors.As(r.err, &ne) && ne.Timeout(), "got %v", r.err)
+		h.p.WantRSTStream(id, http2.ErrCodeCancel)
+	})
 }

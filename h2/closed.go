@@ -77,17 +77,18 @@ func closeKindOf(cs *stream) closeKind {
 func (cc *ClientConn) lateFrameLocked(what string, id uint32) error {
 	switch cc.ended.lookup(id) {
 	case closedByPeerEnd:
-		return ConnectionError{Code: ErrCodeStreamClosed, Reason: fmt.Sprintf("%s on stream %d after its END_STREAM", what, id)}
+		return afterEndStreamError(what, id)
 	case closedByPeerReset:
 		return ConnectionError{Code: ErrCodeStreamClosed, Reason: fmt.Sprintf("%s on stream %d after its RST_STREAM", what, id)}
 	}
 	return nil
 }
 
-// halfClosedError is the connection error for DATA or HEADERS on a stream
-// whose peer side ended while ours is still open (half-closed (remote)):
-// RFC 9113 §5.1 makes any frame after END_STREAM a connection error of type
-// STREAM_CLOSED, which is also what nghttp2 answers.
-func halfClosedError(what string, id uint32) error {
+// afterEndStreamError is the connection error for DATA or HEADERS on a
+// stream after the peer's END_STREAM, whether the stream is still open on
+// our side (half-closed (remote)) or closed: RFC 9113 §5.1 makes any frame
+// after END_STREAM a connection error of type STREAM_CLOSED, which is also
+// what nghttp2 answers.
+func afterEndStreamError(what string, id uint32) error {
 	return ConnectionError{Code: ErrCodeStreamClosed, Reason: fmt.Sprintf("%s on stream %d after its END_STREAM", what, id)}
 }

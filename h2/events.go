@@ -3,7 +3,6 @@ package h2
 import (
 	"errors"
 	"log/slog"
-	"net"
 
 	"github.com/plexhttp/plex/internal/event"
 )
@@ -61,7 +60,9 @@ func (cc *ClientConn) CloseReason() (event.CloseReason, uint32) {
 		return event.CloseKeepAlivesOff, 0
 	case errors.Is(err, ErrClosed), errors.Is(err, ErrShutdown):
 		return event.CloseClient, 0
-	case event.PeerEnded(err), errors.Is(err, net.ErrClosed):
+	case event.PeerEnded(err):
+		// The rule HTTP/1.1 follows too; a socket closed under the
+		// connection by anyone else is an error.
 		return event.ClosePeerClose, 0
 	}
 	return event.CloseError, 0

@@ -83,6 +83,25 @@ func TestCloseReasonPeerClose(t *testing.T) {
 	})
 }
 
+// A connection whose socket was closed under it, by neither the peer nor
+// Close, broke: as on HTTP/1.1, only the peer's own close or reset (see
+// event.PeerEnded) counts as peer_close.
+func TestCloseReasonSocketClosedUnderneath(t *testing.T) {
+	runSynctest(t, func(t *testing.T) {
+		c, s := memconn.Pipe()
+		defer s.Close()
+		cc, err := NewClientConn(c, nil, nil, nil)
+		require.NoError(t, err)
+		defer cc.Close()
+		h2peer.New(t, s).Handshake()
+		require.NoError(t, c.Close())
+		<-cc.done
+		require.ErrorIs(t, cc.Err(), net.ErrClosed)
+		reason, _ := cc.CloseReason()
+		require.Equal(t, event.CloseError, reason)
+	})
+}
+
 // reentrantHandler asks the connection for its state while handling a
 // record, as a handler that reports pool state might. A record emitted with
 // the connection's lock held would block that call; the handler then gives

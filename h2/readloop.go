@@ -169,7 +169,7 @@ func (cc *ClientConn) onData(f *http2.DataFrame) error {
 	}
 	if cs.recvEnd {
 		cc.mu.Unlock()
-		return halfClosedError("DATA", f.StreamID)
+		return afterEndStreamError("DATA", f.StreamID)
 	}
 	switch {
 	case !cs.recv.consume(n):

@@ -225,7 +225,7 @@ func (cc *ClientConn) onHeaderBlock(b *headerBlock) error {
 		// keeping the HPACK table in step.
 		return late
 	case recvEnd:
-		return halfClosedError("HEADERS", b.streamID)
+		return afterEndStreamError("HEADERS", b.streamID)
 	case b.tooLarge:
 		cc.abortStream(cs, cc.streamErr(cs, ErrCodeProtocol, "response header list exceeds %d bytes", b.limit), ErrCodeProtocol, true)
 		return nil

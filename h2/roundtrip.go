@@ -277,7 +277,8 @@ func (cs *stream) awaitResponse() (*http.Response, error) {
 		cc.mu.Lock()
 		cc.doneWaitingLocked(cs)
 		resp, err := cs.resp, cs.respErr
-		sent := cs.sendable == nil || cs.uploadDone
+		// Written whole before RoundTrip waits, or by the body's writer.
+		sent := cs.wroteReq == nil || cs.wphase == writerDone
 		awaitWrote := false
 		if resp == nil && err == nil {
 			// Some servers (nginx among them) send a response's HEADERS

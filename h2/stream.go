@@ -44,6 +44,10 @@ type stream struct {
 	// that failed, for the writer to close the connection with once it
 	// has reported the failure.
 	connWriteErr error
+	// probe is the body writer's too: the read past a body's declared
+	// length that checks it ends there, kept here so that it costs no
+	// allocation of its own.
+	probe [1]byte
 
 	// respStore and hvals back the final response and its header values,
 	// so that a response costs no allocations of its own; written once by
@@ -60,7 +64,6 @@ type stream struct {
 	// mu-guarded:
 	got100        bool // a 100 (Continue) arrived
 	uploadDropped bool // the body will not be sent: the final response came before a 100
-	uploadDone    bool // the body writer finished (sent, failed or dropped the body)
 	wroteHdrs     bool // request HEADERS handed to the writer
 	sentEnd       bool // we sent END_STREAM
 	recvEnd       bool // the peer sent END_STREAM

@@ -107,7 +107,6 @@ func (cs *stream) writeBody(body io.ReadCloser, declared int64, expect bool) {
 	cs.wphase = writerDone
 	owned := cs.reqBody != nil
 	cs.reqBody = nil
-	cs.uploadDone = true
 	cc.mu.Unlock()
 	// Before the stream or the connection fails with err: whoever sees
 	// that failure has seen how the writing ended.
@@ -186,8 +185,7 @@ func (cs *stream) copyBody(body io.Reader, buf []byte, declared int64) (ended bo
 			// it: a server that has the whole body may answer at once,
 			// and its answer should find the request complete, not
 			// waiting for an empty frame to follow.
-			var probe [1]byte
-			m, perr := body.Read(probe[:])
+			m, perr := body.Read(cs.probe[:])
 			if m > 0 {
 				return false, fmt.Errorf("h2: request body longer than its ContentLength %d", declared)
 			}
@@ -307,8 +305,13 @@ func (cs *stream) awaitWindow() error {
 	cc.mu.Unlock()
 	<-cs.sendable
 	cc.mu.Lock()
-	cs.wphase = writerBusy
 	err := cs.writeErr
+	if err == nil {
+		cs.wphase = writerBusy
+	}
+	// Else the phase stays: the writer returns err with nothing left that
+	// blocks, so a RoundTrip failing with the same end, which may look
+	// after this wake-up, still waits for WroteRequest.
 	cc.mu.Unlock()
 	return err
 }
