@@ -61,6 +61,7 @@ func runH2load(p *params) (Result, error) {
 	if ps := cmd.ProcessState; ps != nil {
 		if ok > 0 {
 			res.CPUMicros = float64((ps.UserTime() + ps.SystemTime()).Microseconds()) / float64(ok)
+			res.Wakeups = float64(nvcswOf(ps)) / float64(ok)
 		}
 		res.MaxRSSKiB = maxRSSOf(ps)
 	}

@@ -40,20 +40,23 @@ type params struct {
 // Result is the JSON the runner reads back. CPU and allocation figures are
 // per request; zero where the client cannot report them.
 type Result struct {
-	Client      string  `json:"client"`
-	Proto       string  `json:"proto"`
-	Requests    int64   `json:"requests"`
-	Failed      int64   `json:"failed"`
-	FirstError  string  `json:"first_error,omitempty"`
-	Seconds     float64 `json:"seconds"`
-	ReqPerSec   float64 `json:"req_per_s"`
-	CPUMicros   float64 `json:"cpu_us_per_req"`
-	Allocs      float64 `json:"allocs_per_req"`
-	AllocBytes  float64 `json:"bytes_per_req"`
-	P50Micros   float64 `json:"p50_us"`
-	P99Micros   float64 `json:"p99_us"`
-	MBPerSec    float64 `json:"mb_per_s"`
-	MaxRSSKiB   int64   `json:"max_rss_kib"`
+	Client     string  `json:"client"`
+	Proto      string  `json:"proto"`
+	Requests   int64   `json:"requests"`
+	Failed     int64   `json:"failed"`
+	FirstError string  `json:"first_error,omitempty"`
+	Seconds    float64 `json:"seconds"`
+	ReqPerSec  float64 `json:"req_per_s"`
+	CPUMicros  float64 `json:"cpu_us_per_req"`
+	Allocs     float64 `json:"allocs_per_req"`
+	AllocBytes float64 `json:"bytes_per_req"`
+	P50Micros  float64 `json:"p50_us"`
+	P99Micros  float64 `json:"p99_us"`
+	MBPerSec   float64 `json:"mb_per_s"`
+	MaxRSSKiB  int64   `json:"max_rss_kib"`
+	// Wakeups is voluntary context switches per request (ru_nvcsw): how
+	// often a thread of the client blocked (netpoll, futex) and was woken.
+	Wakeups     float64 `json:"wakeups_per_req"`
 	IdleConnKiB float64 `json:"idle_conn_kib,omitempty"`
 }
 

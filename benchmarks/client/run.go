@@ -15,18 +15,20 @@ import (
 type snapshot struct {
 	at      time.Time
 	cpu     time.Duration
+	nvcsw   int64
 	mallocs uint64
 	bytes   uint64
 	done    int64
 	rbytes  int64
 }
 
-func cpuTime() time.Duration {
+// cpuTime returns the process's CPU time and its voluntary context switches.
+func cpuTime() (time.Duration, int64) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return 0, 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), int64(ru.Nvcsw)
 }
 
 func maxRSSKiB() int64 {
@@ -79,7 +81,8 @@ func runLoad(p *params) (Result, error) {
 	take := func() snapshot {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		return snapshot{at: time.Now(), cpu: cpuTime(), mallocs: ms.Mallocs, bytes: ms.TotalAlloc,
+		cpu, nvcsw := cpuTime()
+		return snapshot{at: time.Now(), cpu: cpu, nvcsw: nvcsw, mallocs: ms.Mallocs, bytes: ms.TotalAlloc,
 			done: done.Load(), rbytes: rbytes.Load()}
 	}
 	time.Sleep(p.warmup)
@@ -116,6 +119,7 @@ func runLoad(p *params) (Result, error) {
 		res.CPUMicros = float64((b.cpu - a.cpu).Microseconds()) / n
 		res.Allocs = float64(b.mallocs-a.mallocs) / n
 		res.AllocBytes = float64(b.bytes-a.bytes) / n
+		res.Wakeups = float64(b.nvcsw-a.nvcsw) / n
 		res.P50Micros = float64(hist.Quantile(0.5).Microseconds())
 		res.P99Micros = float64(hist.Quantile(0.99).Microseconds())
 		moved := b.rbytes - a.rbytes + int64(p.bodySize)*res.Requests

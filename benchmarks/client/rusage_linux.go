@@ -11,3 +11,10 @@ func maxRSSOf(ps *os.ProcessState) int64 {
 	}
 	return 0
 }
+
+func nvcswOf(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return int64(ru.Nvcsw)
+	}
+	return 0
+}
