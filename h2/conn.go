@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/plexhttp/plex/internal/netclose"
+	"github.com/plexhttp/plex/internal/sockio"
 )
 
 // ClientConn is one HTTP/2 connection carrying many concurrent requests.
@@ -105,8 +106,18 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 		cc.log = connLogger(cc.log, &c)
 	}
 	cc.pings.init()
-	cc.w.bw = burstBuffer{w: &timeoutWriter{nc: nc, d: c.WriteByteTimeout}}
-	cc.rd = newConnReader(nc, cc.hasStreams)
+	// A cleartext socket is read and written directly (sockio says why);
+	// over TLS the dialer did the same beneath crypto/tls.
+	var in io.Reader = nc
+	var out io.Writer = nc
+	if r := sockio.NewReader(nc); r != nil {
+		in = r
+	}
+	if w := sockio.NewWriter(nc); w != nil {
+		out = w
+	}
+	cc.w.bw = burstBuffer{w: &timeoutWriter{nc: nc, out: out, d: c.WriteByteTimeout}}
+	cc.rd = newConnReader(in, cc.hasStreams)
 	cc.fr = http2.NewFramer(&cc.w.bw, cc.rd)
 	cc.fr.SetMaxReadFrameSize(c.MaxReadFrameSize)
 	cc.fr.SetReuseFrames() // frames are never kept past the next read

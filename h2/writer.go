@@ -3,6 +3,7 @@ package h2
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"runtime"
 	"sync"
@@ -86,7 +87,8 @@ func (w *frameWriter) noteLocked(err error) {
 // deadline.Slack(d) later: the deadline is moved lazily), and retries a
 // timed-out Write that moved some bytes. It is guarded by frameWriter.mu.
 type timeoutWriter struct {
-	nc       net.Conn
+	nc       net.Conn  // for its deadline
+	out      io.Writer // nc, or its socket written directly
 	d        time.Duration
 	deadline deadline.Lazy
 }
@@ -97,7 +99,7 @@ func (t *timeoutWriter) Write(p []byte) (int, error) {
 		if t.d > 0 {
 			t.deadline.Arm(t.nc, time.Now(), t.d)
 		}
-		n, err := t.nc.Write(p[total:])
+		n, err := t.out.Write(p[total:])
 		total += n
 		if err == nil || total == len(p) {
 			return total, nil
