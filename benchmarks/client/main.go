@@ -23,18 +23,19 @@ import (
 
 // params are the flags of one run.
 type params struct {
-	client   string
-	proto    string
-	url      *url.URL
-	caFile   string
-	inFlight int
-	conns    int
-	duration time.Duration
-	warmup   time.Duration
-	bodySize int
-	idle     int
-	cpuProf  string
-	memProf  string
+	client    string
+	proto     string
+	url       *url.URL
+	caFile    string
+	inFlight  int
+	conns     int
+	duration  time.Duration
+	warmup    time.Duration
+	bodySize  int
+	idle      int
+	cpuProf   string
+	memProf   string
+	execTrace string
 }
 
 // Result is the JSON the runner reads back. CPU and allocation figures are
@@ -98,6 +99,7 @@ func parseFlags(args []string) (*params, error) {
 	fs.IntVar(&p.bodySize, "body", 0, "request body size in bytes; when positive the method is POST")
 	fs.IntVar(&p.idle, "idle", 0, "instead of load, open this many connections and report memory per idle connection")
 	fs.StringVar(&p.cpuProf, "cpuprofile", "", "write a CPU profile of the measured window to this file")
+	fs.StringVar(&p.execTrace, "trace", "", "write an execution trace (runtime/trace) of the measured window to this file")
 	fs.StringVar(&p.memProf, "memprofile", "", "write an allocation profile (every allocation sampled) to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // startProfiles starts the profiles p asks for over the measured window;
@@ -25,8 +26,27 @@ func startProfiles(p *params) (func() error, error) {
 	if p.memProf != "" {
 		runtime.MemProfileRate = 1
 	}
+	var traceFile *os.File
+	if p.execTrace != "" {
+		f, err := os.Create(p.execTrace)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			if cpuFile != nil {
+				pprof.StopCPUProfile()
+				cpuFile.Close()
+			}
+			return nil, err
+		}
+		traceFile = f
+	}
 	return func() error {
 		var errs []error
+		if traceFile != nil {
+			trace.Stop()
+			errs = append(errs, traceFile.Close())
+		}
 		if cpuFile != nil {
 			pprof.StopCPUProfile()
 			errs = append(errs, cpuFile.Close())
