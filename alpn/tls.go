@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http/httptrace"
 	"strings"
+
+	"github.com/plexhttp/plex/internal/sockio"
 )
 
 // handshakeOrigin runs TLS with the origin over raw (a direct TCP connection
@@ -50,9 +52,11 @@ func (d *Dialer) tlsConfig(nextProtos []string) *tls.Config {
 }
 
 // handshake runs a TLS client handshake on raw with cfg; see
-// runHandshake. raw is closed on failure.
+// runHandshake. raw is closed on failure. A TCP socket beneath TLS is read
+// and written directly (internal/sockio says why); the tls.Conn's NetConn
+// then gives that wrapper, whose NetConn gives the socket.
 func (d *Dialer) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, step, addr string) (*tls.Conn, *tls.ConnectionState, error) {
-	tc := tls.Client(raw, cfg)
+	tc := tls.Client(sockio.Wrap(raw), cfg)
 	state, err := d.runHandshake(ctx, tc, step, addr)
 	if err != nil {
 		return nil, nil, err
