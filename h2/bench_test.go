@@ -103,30 +103,3 @@ func BenchmarkClientConnPOST(b *testing.B) {
 		}
 	})
 }
-
-// BenchmarkClientConnGETOneAtATime sends GETs over cleartext one after
-// another, as a service making one call at a time does: what a lone
-// request's round trip costs, scheduler hand-offs and wake-ups included
-// (wakeups/op counts the process's voluntary context switches, server's
-// included).
-func BenchmarkClientConnGETOneAtATime(b *testing.B) {
-	addr := startH2CServer(b)
-	cc := dialH2C(b, addr)
-	req, _ := http.NewRequest("GET", "http://"+addr+"/small", nil)
-	buf := make([]byte, 64)
-	b.ReportAllocs()
-	w0 := wakeups()
-	for b.Loop() {
-		resp, err := cc.RoundTrip(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for {
-			if _, err := resp.Body.Read(buf); err != nil {
-				break
-			}
-		}
-		resp.Body.Close()
-	}
-	b.ReportMetric(float64(wakeups()-w0)/float64(b.N), "wakeups/op")
-}
