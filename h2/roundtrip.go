@@ -232,9 +232,6 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 		cc.slots.failAll()
 		a.changed = true
 	}
-	// With no other request under way or about to start, no one will add
-	// frames to this burst: waiting for them would be a wasted yield.
-	alone := cc.slots.active == 1 && cc.slots.pending == 0 && cc.slots.reserved == 0 && len(cc.slots.waiters) == 0
 	cs.send = newSendWindow(cc.peer.initialWindow)
 	cs.recv = newRecvWindow(cc.cfg.InitialStreamWindowSize)
 	cs.wroteHdrs = true
@@ -249,12 +246,7 @@ func (cc *ClientConn) openStream(cs *stream, rh *reqHeaders, endStream bool) err
 	}
 	w.encodeHeadersLocked(rh, seen)
 	w.writeHeaderBlockLocked(cs.id, endStream, maxFrame)
-	if alone && endStream {
-		err = w.endAlone()
-	} else {
-		err = w.end()
-	}
-	if err != nil {
+	if err := w.end(); err != nil {
 		// The stream fails with the connection; RoundTrip reports that.
 		cc.closeWithError(writeFailure(err))
 	}

@@ -54,21 +54,8 @@ func (w *frameWriter) begin() {
 // their frames first, and one syscall carries them all. With nothing else
 // runnable the yield returns at once, so a lone request pays no latency.
 // It returns the sticky write error, if any.
-func (w *frameWriter) end() error { return w.finish(true) }
-
-// endAlone is end for a writer that knows no other request can add frames
-// to its burst (its stream is the connection's only one): it flushes
-// without yielding, saving a trip through the scheduler per request.
-func (w *frameWriter) endAlone() error { return w.finish(false) }
-
-func (w *frameWriter) finish(yield bool) error {
+func (w *frameWriter) end() error {
 	if w.waiting.Add(-1) != 0 || w.err != nil || w.bw.Buffered() == 0 {
-		err := w.err
-		w.mu.Unlock()
-		return err
-	}
-	if !yield {
-		w.err = w.bw.Flush()
 		err := w.err
 		w.mu.Unlock()
 		return err
