@@ -98,6 +98,7 @@ func (r *Reader) read(fd uintptr) bool {
 			return false // wait in the poller, then call again
 		case 0:
 			r.n = int(n)
+			raceAcquireIO(fd)
 		default:
 			r.en = en
 		}
@@ -125,6 +126,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 }
 
 func (w *Writer) write(fd uintptr) bool {
+	raceReleaseIO(fd)
 	for w.n < len(w.p) {
 		n, _, en := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&w.p[w.n])), uintptr(len(w.p)-w.n))
 		switch en {

@@ -212,3 +212,33 @@ func TestReadAndWriteDoNotAllocate(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 }
+
+// Data handed from one goroutine to another through a socket is ordered
+// for the race detector as it is through net.TCPConn: the writer's memory
+// writes happen before the reader's reads. (Run with -race; without it the
+// test has nothing to catch.)
+func TestSocketHandOffOrdersMemoryForTheRaceDetector(t *testing.T) {
+	c, s := tcpPair(t)
+	r, w := Wrap(c), Wrap(s)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+	t.Run("raw read of a net.Conn write", func(t *testing.T) {
+		var shared int
+		go func() {
+			shared = 1
+			s.Write([]byte{1})
+		}()
+		_, err := io.ReadFull(r, make([]byte, 1))
+		require.NoError(t, err)
+		require.Equal(t, 1, shared)
+	})
+	t.Run("net.Conn read of a raw write", func(t *testing.T) {
+		var shared int
+		go func() {
+			shared = 2
+			w.Write([]byte{2})
+		}()
+		_, err := io.ReadFull(c, make([]byte, 1))
+		require.NoError(t, err)
+		require.Equal(t, 2, shared)
+	})
+}

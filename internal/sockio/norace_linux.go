@@ -1,0 +1,7 @@
+//go:build !race
+
+package sockio
+
+func raceReleaseIO(uintptr) {}
+
+func raceAcquireIO(uintptr) {}
