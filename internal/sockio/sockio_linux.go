@@ -32,12 +32,13 @@ func NewReader(nc net.Conn) *Reader {
 
 // Writer writes one socket. One goroutine at a time may use it.
 type Writer struct {
-	nc net.Conn
-	rc syscall.RawConn
-	fn func(fd uintptr) bool // w.write, bound once
-	p  []byte
-	n  int
-	en syscall.Errno
+	nc    net.Conn
+	rc    syscall.RawConn
+	fn    func(fd uintptr) bool // w.write, bound once
+	p     []byte
+	n     int
+	en    syscall.Errno
+	short bool // a write took no bytes and gave no error
 }
 
 // NewWriter returns a Writer of nc's socket, or nil when nc is not a
@@ -112,7 +113,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	w.p, w.n, w.en = p, 0, 0
+	w.p, w.n, w.en, w.short = p, 0, 0, false
 	err := w.rc.Write(w.fn)
 	n, en := w.n, w.en
 	w.p = nil
@@ -121,6 +122,8 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return n, opError("write", w.nc, unwrapOp(err))
 	case en != 0:
 		return n, opError("write", w.nc, os.NewSyscallError("write", en))
+	case w.short:
+		return n, opError("write", w.nc, io.ErrUnexpectedEOF)
 	}
 	return n, nil
 }
@@ -131,6 +134,12 @@ func (w *Writer) write(fd uintptr) bool {
 		n, _, en := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&w.p[w.n])), uintptr(len(w.p)-w.n))
 		switch en {
 		case 0:
+			if n == 0 {
+				// A socket that takes nothing without saying why would
+				// have us spin; net.TCPConn gives up the same way.
+				w.short = true
+				return true
+			}
 			w.n += int(n)
 		case syscall.EINTR:
 		case syscall.EAGAIN:
