@@ -85,9 +85,12 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 				continue
 			}
 			fmt.Fprintf(w, "## %s — %s server\n\n", wl, serverName(s))
-			if wl == wIdle {
+			switch wl {
+			case wIdle:
 				writeIdleTable(w, rows, res)
-			} else {
+			case wShaped:
+				writeShapedTable(w, cfg, rows, res)
+			default:
 				writeLoadTable(w, rows, res)
 			}
 			fmt.Fprintln(w)
