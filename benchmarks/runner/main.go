@@ -130,7 +130,7 @@ func measure(cfg *config, cells []cell) map[string][]Result {
 			res, err := runCell(cfg, c)
 			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req", res.ReqPerSec, res.CPUMicros)
 			if c.count > 0 {
-				status = fmt.Sprintf("%.0f Mbit/s (downloads %.0f)", res.MBPerSec*8, res.RequestMbps)
+				status = fmt.Sprintf("%.0f Mbit/s, each download %.0f", res.MBPerSec*8, res.RequestMbps)
 			}
 			if err != nil {
 				status = "error: " + err.Error()
