@@ -31,6 +31,9 @@ type Result struct {
 	MBPerSec    float64 `json:"mb_per_s"`
 	MaxRSSKiB   int64   `json:"max_rss_kib"`
 	IdleConnKiB float64 `json:"idle_conn_kib"`
+	Vcsw        float64 `json:"vcsw_per_req"`
+	Ivcsw       float64 `json:"ivcsw_per_req"`
+	StreamKiB   float64 `json:"stream_kib"`
 }
 
 type config struct {
@@ -86,7 +89,8 @@ func main() {
 		}
 		cfg.ports[name] = p
 	}
-	cfg.perCellMax = cfg.duration + time.Minute
+	// The driver waits up to 20 s for every caller's first request.
+	cfg.perCellMax = cfg.duration + 2*time.Minute
 	cells := buildMatrix(cfg.servers, cfg.quick)
 	results := measure(&cfg, cells)
 	var buf bytes.Buffer
@@ -113,7 +117,10 @@ func measure(cfg *config, cells []cell) map[string][]Result {
 			c := cells[(i+shift)%len(cells)]
 			n++
 			res, err := runCell(cfg, c)
-			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req", res.ReqPerSec, res.CPUMicros)
+			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req, %.2f wake-ups/req", res.ReqPerSec, res.CPUMicros, res.Vcsw)
+			if c.idle > 0 {
+				status = fmt.Sprintf("%.1f KiB/conn", res.IdleConnKiB)
+			}
 			if err != nil {
 				status = "error: " + err.Error()
 				res = Result{FirstError: err.Error()}
@@ -146,6 +153,9 @@ func runCell(cfg *config, c cell) (Result, error) {
 	}
 	if c.body > 0 {
 		args = append(args, "-body", strconv.Itoa(c.body))
+	}
+	if c.workload == wMany && c.client != "h2load" {
+		args = append(args, "-streammem")
 	}
 	name := cfg.clientBin
 	if cfg.clientCPU != "" {
