@@ -94,9 +94,6 @@ func fullMatrix(servers []string) []cell {
 					cs = append(cs, cell{workload: wSmall, server: s, client: cl, proto: h2, tls: tls, path: "/", inFlight: c, conns: 1})
 				}
 			}
-			for _, cl := range h2Clients {
-				cs = append(cs, cell{workload: wSmall, server: s, client: cl, proto: h2, tls: tls, path: "/", inFlight: 256, conns: 4})
-			}
 		}
 		for _, tls := range []bool{true, false} {
 			for _, cl := range h1Clients {
