@@ -68,8 +68,9 @@ func maxRSSKiB() int64 {
 const maxWarmup = 20 * time.Second
 
 // runLoad keeps p.inFlight requests going for p.warmup and until every
-// caller has finished one request, then measures for p.duration. Requests that finish after the measurement ends are not
-// counted; their cost is small next to the measured window.
+// caller has finished one request, then measures for p.duration. Requests
+// that finish after the measurement ends are not counted; their cost is
+// small next to the measured window.
 func runLoad(p *params) (Result, error) {
 	cs, err := newClients(p)
 	if err != nil {

@@ -66,8 +66,10 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 	fmt.Fprintln(w, "in one round, about 2):")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "    %s\n\n", cfg.command)
-	fmt.Fprintf(w, "Measured %s; %d interleaved round(s) of %v per cell after a 300 ms warm-up; every figure is\n",
+	fmt.Fprintf(w, "Measured %s; %d interleaved round(s) of %v per cell after a warm-up (300 ms, and for the Go\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), cfg.rounds, cfg.duration)
+	fmt.Fprintln(w, "clients also until every caller has had its first response, so that every connection is open);")
+	fmt.Fprint(w, "every figure is ")
 	fmt.Fprint(w, methodText)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Versions and machine:")
