@@ -6,7 +6,7 @@
 // and the Go server in ./server on one core, runs every client on the other
 // in interleaved rounds with ./runner, and writes README.md:
 //
-//	benchmarks/run            # full matrix, about 13 minutes
+//	benchmarks/run            # full matrix, about 12 minutes
 //	benchmarks/run --quick    # the cells the targets are judged on
 //
 // The Go benchmarks in this package are a quicker, in-process check (client

@@ -43,8 +43,8 @@ func runH2load(p *params) (Result, error) {
 		args = []string{"-t", "1", "--h1", "-c", strconv.Itoa(p.inFlight), "-m", "1"}
 	}
 	args = append(args, "-D", durationArg(dur))
-	if p.warmup > 0 {
-		args = append(args, "--warm-up-time", durationArg(p.warmup))
+	if w := h2loadWarmup(p); w > 0 {
+		args = append(args, "--warm-up-time", durationArg(w))
 	}
 	if p.bodySize > 0 {
 		// h2load sends the file's contents as every request's body.
@@ -61,7 +61,7 @@ func runH2load(p *params) (Result, error) {
 		args = append(args, "-d", f.Name())
 	}
 	args = append(args, p.url.String())
-	ctx, cancel := context.WithTimeout(context.Background(), dur+p.warmup+30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), dur+h2loadWarmup(p)+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "h2load", args...)
 	stdout, err := cmd.StdoutPipe()
@@ -91,6 +91,21 @@ func runH2load(p *params) (Result, error) {
 	}
 	perRequest(&res, window)
 	return res, nil
+}
+
+// h2loadWarmup is p.warmup, made long enough for every connection's
+// handshake: h2load cannot wait for them as the Go clients do, counts a
+// handshake that ends in its window as work of the window, and can hang
+// at the end of a run in which some connection never finished opening.
+func h2loadWarmup(p *params) time.Duration {
+	if p.warmup == 0 {
+		return 0
+	}
+	conns := p.conns
+	if p.proto == "h1" {
+		conns = p.inFlight
+	}
+	return max(p.warmup, time.Duration(conns)*5*time.Millisecond)
 }
 
 // durationArg writes d the way h2load's duration options read it.

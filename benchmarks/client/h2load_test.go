@@ -76,3 +76,12 @@ func TestWindowIsNotSampledForAProcessThatIsGone(t *testing.T) {
 	_, sampled := watchWindow(strings.NewReader(h2loadOutput), &out, -1)
 	require.False(t, sampled)
 }
+
+func TestH2loadWarmupLastsForEveryHandshake(t *testing.T) {
+	p := &params{proto: "h1", inFlight: 256, conns: 1, warmup: 300 * time.Millisecond}
+	require.Equal(t, 1280*time.Millisecond, h2loadWarmup(p))
+	p = &params{proto: "h2", inFlight: 256, conns: 1, warmup: 300 * time.Millisecond}
+	require.Equal(t, 300*time.Millisecond, h2loadWarmup(p))
+	p.warmup = 0
+	require.Zero(t, h2loadWarmup(p), "no warm-up asked for, none given")
+}

@@ -77,7 +77,9 @@ func buildMatrix(servers []string, quick bool) []cell {
 
 func fullMatrix(servers []string) []cell {
 	var cs []cell
-	concs := []int{1, 16, 256}
+	// 1 and 256 in flight are what the targets judge; a middle row
+	// would add a fifth to the full run's time.
+	concs := []int{1, 256}
 	for _, s := range servers {
 		for _, tls := range []bool{true, false} {
 			for _, c := range concs {
@@ -108,12 +110,12 @@ func fullMatrix(servers []string) []cell {
 				cell{workload: wUpload, server: s, client: cl, proto: "h2", tls: true, path: "/upload", inFlight: 8, conns: 1, body: mib})
 		}
 		// One client that opens connections as the server's stream limit
-		// (1,000 on Go's server, 1,024 on nginx) needs; h2load, which
-		// cannot, spreads the same load over ten.
+		// (1,000 on Go's server, 1,024 on nginx) needs. Not h2load: it
+		// counts only requests started in its window, and few of those
+		// finish within it when 10,000 are queued ahead of them.
 		for _, cl := range h2Clients[:2] {
 			cs = append(cs, cell{workload: wMany, server: s, client: cl, proto: "h2", tls: true, path: "/", inFlight: manyInFlight, conns: 0})
 		}
-		cs = append(cs, cell{workload: wMany, server: s, client: "h2load", proto: "h2", tls: true, path: "/", inFlight: manyInFlight, conns: 10})
 		if s == "go" {
 			// Only Go's server has the slow resource that holds requests
 			// long enough for each to need its own connection.

@@ -70,14 +70,14 @@ func TestQuickModeKeepsOnlyTheJudgedCells(t *testing.T) {
 	} {
 		require.True(t, quick[want.key()], "quick run lacks %s", want.key())
 	}
-	for _, unwanted := range []cell{
+	for _, unwanted := range []cell{ // cells of the full matrix that no target reads
 		{workload: wSmall, server: "nginx", client: "net-http", proto: "h1", tls: true, inFlight: 256, conns: 1},
-		{workload: wSmall, server: "go", client: "plex", proto: "h2", tls: true, inFlight: 16, conns: 1},
+		{workload: wSmall, server: "go", client: "plex", proto: "h2c", inFlight: 256, conns: 1},
 		{workload: wDownload, server: "nginx", client: "h2load", proto: "h1", tls: true, inFlight: 8, conns: 1},
 	} {
+		require.True(t, full[unwanted.key()], "full matrix lacks %s", unwanted.key())
 		require.False(t, quick[unwanted.key()], "quick run has %s, which no target needs", unwanted.key())
 	}
-	require.Less(t, len(quick), len(full)/2)
 }
 
 func TestFullMatrixHasTheNewCells(t *testing.T) {

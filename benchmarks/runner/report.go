@@ -62,7 +62,7 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 	fmt.Fprintln(w, "run in their own processes pinned to one core; each client runs alone, pinned to the other")
 	fmt.Fprintln(w, "core, so its CPU time, allocations and memory are its own.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run it again with one command (about 13 minutes; `--quick`, the cells the targets are judged on")
+	fmt.Fprintln(w, "Run it again with one command (about 12 minutes; `--quick`, the cells the targets are judged on")
 	fmt.Fprintln(w, "in one round, about 2):")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "    %s\n\n", cfg.command)
