@@ -32,8 +32,9 @@ const h2loadWindowOpens = "Main benchmark duration is started"
 // the requests it counts, while closing its connections after the window
 // is (a few microseconds per connection). The end cannot be sampled from
 // /proc as well: h2load's worker thread may be gone by then, and its
-// context switches with it. Where /proc cannot be read, the whole run is
-// charged. It gives no percentiles.
+// context switches with it. Where /proc cannot be read, and with a count
+// (-n), which has no warm-up, the whole run is charged. It gives no
+// percentiles.
 func runH2load(p *params) (Result, error) {
 	dur := max(p.duration.Round(time.Millisecond), time.Millisecond)
 	args := []string{"-t", "1", "-c", strconv.Itoa(p.conns), "-m", strconv.Itoa(p.inFlight / p.conns)}
@@ -42,9 +43,18 @@ func runH2load(p *params) (Result, error) {
 		// (h2load pipelines HTTP/1.1 when -m is above 1).
 		args = []string{"-t", "1", "--h1", "-c", strconv.Itoa(p.inFlight), "-m", "1"}
 	}
-	args = append(args, "-D", durationArg(dur))
-	if w := h2loadWarmup(p); w > 0 {
-		args = append(args, "--warm-up-time", durationArg(w))
+	limit := dur + h2loadWarmup(p) + 30*time.Second
+	if p.count > 0 {
+		// A count instead of a duration (-n): h2load's default windows
+		// (-w/-W 30, about 1 GiB) are left alone, it has no per-request
+		// rates to give, only the whole run's.
+		args = append(args, "-n", strconv.Itoa(p.count))
+		limit = 10 * time.Minute
+	} else {
+		args = append(args, "-D", durationArg(dur))
+		if w := h2loadWarmup(p); w > 0 {
+			args = append(args, "--warm-up-time", durationArg(w))
+		}
 	}
 	if p.bodySize > 0 {
 		// h2load sends the file's contents as every request's body.
@@ -61,7 +71,7 @@ func runH2load(p *params) (Result, error) {
 		args = append(args, "-d", f.Name())
 	}
 	args = append(args, p.url.String())
-	ctx, cancel := context.WithTimeout(context.Background(), dur+h2loadWarmup(p)+30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "h2load", args...)
 	stdout, err := cmd.StdoutPipe()
@@ -132,8 +142,9 @@ func watchWindow(r io.Reader, out *bytes.Buffer, pid int) (opened usage, sampled
 // parseH2load reads h2load's summary: requests that succeeded and failed in
 // the measured window, their rate, and the transfer rate (to which the
 // request bodies sent are added, so that an upload's rate counts what it
-// uploaded). The elapsed time h2load prints includes its warm-up; its rates
-// do not, so the window's length comes from the request rate.
+// uploaded). After a warm-up the elapsed time h2load prints includes it and
+// its rates do not, so the window's length comes from the request rate;
+// without one (a count, -n) it is the elapsed time.
 func parseH2load(out []byte, bodySize int) (Result, error) {
 	fm := h2loadFinished.FindSubmatch(out)
 	rm := h2loadRequests.FindSubmatch(out)
@@ -142,16 +153,28 @@ func parseH2load(out []byte, bodySize int) (Result, error) {
 	}
 	ok, _ := strconv.ParseInt(string(rm[3]), 10, 64)
 	failed, _ := strconv.ParseInt(string(rm[4]), 10, 64)
-	reqps, _ := strconv.ParseFloat(string(fm[3]), 64)
-	res := Result{Requests: ok, Failed: failed, ReqPerSec: reqps}
+	res := Result{Requests: ok, Failed: failed}
 	if failed > 0 {
 		res.FirstError = "h2load counted failed requests"
 	}
-	if reqps > 0 {
-		res.Seconds = float64(ok) / reqps
+	if bytes.Contains(out, []byte(h2loadWindowOpens)) {
+		res.ReqPerSec, _ = strconv.ParseFloat(string(fm[3]), 64)
+		if res.ReqPerSec > 0 {
+			res.Seconds = float64(ok) / res.ReqPerSec
+		}
+	} else {
+		res.Seconds, _ = strconv.ParseFloat(string(fm[1]), 64)
+		if string(fm[2]) == "ms" {
+			res.Seconds /= 1000
+		}
+		if res.Seconds > 0 {
+			res.ReqPerSec = float64(ok) / res.Seconds
+		}
+	}
+	if res.Seconds > 0 {
 		rate, _ := strconv.ParseFloat(string(fm[4]), 64)
 		res.MBPerSec = rate * map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[string(fm[5])] / 1e6
-		res.MBPerSec += float64(bodySize) * reqps / 1e6
+		res.MBPerSec += float64(bodySize) * res.ReqPerSec / 1e6
 	}
 	return res, nil
 }

@@ -15,6 +15,7 @@ type cell struct {
 	conns    int
 	body     int
 	idle     int
+	count    int // downloads timed one after another, instead of a duration
 }
 
 func (c cell) key() string {
@@ -58,7 +59,7 @@ const (
 	wIdle     = "Memory per idle connection"
 )
 
-var workloads = []string{wSmall, wDownload, wUpload, wMany, wIdle}
+var workloads = []string{wSmall, wDownload, wUpload, wMany, wIdle, wShaped}
 
 var (
 	h1Clients = []string{"plex", "net-http", "fasthttp", "h2load"}
@@ -66,13 +67,13 @@ var (
 )
 
 // buildMatrix lists every cell for the given servers; quick keeps the
-// cells the targets are judged on.
+// cells the targets are judged on (and the long-path cells on Go's server).
 func buildMatrix(servers []string, quick bool) []cell {
 	cs := fullMatrix(servers)
 	if quick {
-		return judgedCells(cs)
+		cs = judgedCells(cs)
 	}
-	return cs
+	return append(cs, shapedCells(servers, quick)...)
 }
 
 func fullMatrix(servers []string) []cell {

@@ -62,8 +62,8 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 	fmt.Fprintln(w, "run in their own processes pinned to one core; each client runs alone, pinned to the other")
 	fmt.Fprintln(w, "core, so its CPU time, allocations and memory are its own.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run it again with one command (about 12 minutes; `--quick`, the cells the targets are judged on")
-	fmt.Fprintln(w, "in one round, about 2):")
+	fmt.Fprintln(w, "Run it again with one command (about 15 minutes; `--quick`, the cells the targets are judged on")
+	fmt.Fprintln(w, "in one round, about 3):")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "    %s\n\n", cfg.command)
 	fmt.Fprintf(w, "Measured %s; %d interleaved round(s) of %v per cell after a warm-up (300 ms, and for the Go\n",
@@ -91,9 +91,12 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 				continue
 			}
 			fmt.Fprintf(w, "## %s — %s server\n\n", wl, serverName(s))
-			if wl == wIdle {
+			switch wl {
+			case wIdle:
 				writeIdleTable(w, rows, res)
-			} else {
+			case wShaped:
+				writeShapedTable(w, cfg, rows, res)
+			default:
 				writeLoadTable(w, rows, res, wl == wMany)
 			}
 			fmt.Fprintln(w)
