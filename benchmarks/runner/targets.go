@@ -110,7 +110,7 @@ func cpuAtMost(goal, ref, proto string, tls bool, wl string, inFlight, conns int
 func fewerWakeups(goal, proto string, tls bool) target {
 	return target{goal, func(f finder) (string, bool) {
 		p, x := wakeups(f("plex", proto, tls, wSmall, 1, 1)), wakeups(f("x-net", proto, tls, wSmall, 1, 1))
-		return fmt.Sprintf("%.2f vs %.2f", p, x), p > 0 && p < x
+		return fmt.Sprintf("%.2f vs %.2f (%.3f×)", p, x, ratio(p, x)), p > 0 && p < x
 	}}
 }
 
