@@ -85,6 +85,34 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 }
 
+// BenchmarkDownload1MiB drains a 1 MiB response with io.Copy into
+// io.Discard, the usual way to consume a body one does not keep.
+func BenchmarkDownload1MiB(b *testing.B) {
+	payload := strings.Repeat("x", 1<<20)
+	addr := minimalServer(b, "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n"+payload)
+	nc, err := net.Dial("tcp", addr)
+	require.NoError(b, err)
+	c := NewConn(nc, &Config{}, ConnOptions{}, nil)
+	defer c.Close()
+	req, err := http.NewRequest("GET", "http://"+addr+"/mib", nil)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !c.Reserve() {
+			b.Fatal("slot not free")
+		}
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}
+
 // uploadServer reads each request with its body and answers 200 with an
 // empty body.
 func uploadServer(b *testing.B) string {
