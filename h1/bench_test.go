@@ -89,7 +89,18 @@ func BenchmarkRoundTrip(b *testing.B) {
 // io.Discard, the usual way to consume a body one does not keep.
 func BenchmarkDownload1MiB(b *testing.B) {
 	payload := strings.Repeat("x", 1<<20)
-	addr := minimalServer(b, "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n"+payload)
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + payload)
+	addr := serveConns(b, func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		for {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			if _, err := nc.Write(resp); err != nil {
+				return
+			}
+		}
+	})
 	nc, err := net.Dial("tcp", addr)
 	require.NoError(b, err)
 	c := NewConn(nc, &Config{}, ConnOptions{}, nil)
