@@ -15,6 +15,8 @@ func TestBadFlagsAreRefused(t *testing.T) {
 		{"-url", "http://127.0.0.1/", "-proto", "h2"},
 		{"-url", "https://127.0.0.1/", "-proto", "h2c"},
 		{"-url", "http://127.0.0.1/", "-d", "0s"},
+		{"-url", "http://127.0.0.1/", "-n", "-1"},
+		{"-url", "http://127.0.0.1/", "-n", "2", "-c", "2"},
 	} {
 		_, err := parseFlags(args)
 		require.Error(t, err, "args %q", args)

@@ -31,6 +31,14 @@ func runH2load(p *params) (Result, error) {
 		// (h2load pipelines HTTP/1.1 when -m is above 1).
 		args = []string{"-t", "1", "--h1", "-c", strconv.Itoa(p.inFlight), "-m", "1", "-D", strconv.Itoa(secs)}
 	}
+	limit := time.Duration(secs)*time.Second + 30*time.Second
+	if p.count > 0 {
+		// A count instead of a duration (-n): h2load's default windows
+		// (-w/-W 30, about 1 GiB) are left alone, it has no per-request
+		// rates to give, only the whole run's.
+		args = append(args[:len(args)-2], "-n", strconv.Itoa(p.count))
+		limit = 10 * time.Minute
+	}
 	if p.bodySize > 0 {
 		f, err := os.CreateTemp("", "h2load-body-")
 		if err != nil {
@@ -45,7 +53,7 @@ func runH2load(p *params) (Result, error) {
 		args = append(args, "-d", f.Name())
 	}
 	args = append(args, p.url.String())
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs)*time.Second+30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "h2load", args...)
 	var out bytes.Buffer

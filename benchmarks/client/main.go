@@ -8,7 +8,8 @@
 // Clients: plex, net-http (HTTP/1.1), x-net (golang.org/x/net/http2),
 // fasthttp (HTTP/1.1) and h2load (nghttp2's C load generator, run as a child
 // process). With -idle N it instead opens N connections, lets them go idle
-// and reports the memory each one holds.
+// and reports the memory each one holds; with -n N it times N requests in a
+// row on one connection (long downloads).
 package main
 
 import (
@@ -33,6 +34,7 @@ type params struct {
 	warmup   time.Duration
 	bodySize int
 	idle     int
+	count    int
 	cpuProf  string
 	memProf  string
 }
@@ -55,6 +57,8 @@ type Result struct {
 	MBPerSec    float64 `json:"mb_per_s"`
 	MaxRSSKiB   int64   `json:"max_rss_kib"`
 	IdleConnKiB float64 `json:"idle_conn_kib,omitempty"`
+	// RequestMbps is each timed request's body rate, in order (-n only).
+	RequestMbps []float64 `json:"request_mbit_s,omitempty"`
 }
 
 func main() {
@@ -69,6 +73,8 @@ func main() {
 		res, err = runH2load(p)
 	case p.idle > 0:
 		res, err = measureIdle(p)
+	case p.count > 0:
+		res, err = runCount(p)
 	default:
 		res, err = runLoad(p)
 	}
@@ -94,6 +100,7 @@ func parseFlags(args []string) (*params, error) {
 	fs.DurationVar(&p.warmup, "warmup", 300*time.Millisecond, "unmeasured run before the measurement (handshakes, buffers)")
 	fs.IntVar(&p.bodySize, "body", 0, "request body size in bytes; when positive the method is POST")
 	fs.IntVar(&p.idle, "idle", 0, "instead of load, open this many connections and report memory per idle connection")
+	fs.IntVar(&p.count, "n", 0, "instead of a duration, time this many requests one after another on one connection")
 	fs.StringVar(&p.cpuProf, "cpuprofile", "", "write a CPU profile of the measured window to this file")
 	fs.StringVar(&p.memProf, "memprofile", "", "write an allocation profile (every allocation sampled) to this file")
 	if err := fs.Parse(args); err != nil {
@@ -107,6 +114,10 @@ func parseFlags(args []string) (*params, error) {
 	switch {
 	case p.inFlight < 1 || p.conns < 1 || p.conns > p.inFlight && p.idle == 0:
 		return nil, errors.New("need 1 <= -conns <= -c")
+	case p.count < 0:
+		return nil, errors.New("-n must not be negative")
+	case p.count > 0 && (p.inFlight != 1 || p.conns != 1 || p.idle > 0):
+		return nil, errors.New("-n runs one request at a time on one connection: use it with -c 1 -conns 1")
 	case p.duration <= 0 || p.warmup < 0:
 		return nil, errors.New("-d must be positive and -warmup not negative")
 	}

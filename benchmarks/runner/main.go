@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,8 @@ type Result struct {
 	MBPerSec    float64 `json:"mb_per_s"`
 	MaxRSSKiB   int64   `json:"max_rss_kib"`
 	IdleConnKiB float64 `json:"idle_conn_kib"`
+
+	RequestMbps []float64 `json:"request_mbit_s"` // each timed download, in order (-n)
 }
 
 type config struct {
@@ -46,6 +49,7 @@ type config struct {
 	command    string
 	versions   string
 	perCellMax time.Duration
+	shaping    *shaping
 }
 
 func main() {
@@ -63,6 +67,7 @@ func main() {
 	flag.StringVar(&cfg.out, "o", "", "Markdown file to write (default: stdout)")
 	flag.StringVar(&cfg.command, "command", "benchmarks/run", "the command line to print in the report")
 	flag.StringVar(&cfg.versions, "versions", "", "version lines of the tools, for the report")
+	only := flag.String("only", "", "measure only the workloads whose name contains this")
 	flag.Parse()
 	if cfg.clientBin == "" || cfg.certDir == "" || cfg.rounds < 1 || cfg.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "runner: need -client, -certdir, -rounds >= 1 and a positive -d")
@@ -88,7 +93,17 @@ func main() {
 	}
 	cfg.perCellMax = cfg.duration + time.Minute
 	cells := buildMatrix(cfg.servers, cfg.quick)
+	if *only != "" {
+		cells = slices.DeleteFunc(cells, func(c cell) bool { return !strings.Contains(c.workload, *only) })
+	}
+	sh, err := startShaping(&cfg, cells)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner: %v\n", err)
+		os.Exit(1)
+	}
+	cfg.shaping = sh
 	results := measure(&cfg, cells)
+	sh.close()
 	var buf bytes.Buffer
 	writeReport(&buf, &cfg, cells, results)
 	if cfg.out == "" {
@@ -114,6 +129,9 @@ func measure(cfg *config, cells []cell) map[string][]Result {
 			n++
 			res, err := runCell(cfg, c)
 			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req", res.ReqPerSec, res.CPUMicros)
+			if c.count > 0 {
+				status = fmt.Sprintf("%.0f Mbit/s, each download %.0f", res.MBPerSec*8, res.RequestMbps)
+			}
 			if err != nil {
 				status = "error: " + err.Error()
 				res = Result{FirstError: err.Error()}
@@ -127,6 +145,9 @@ func measure(cfg *config, cells []cell) map[string][]Result {
 
 func cellURL(cfg *config, c cell) string {
 	p := cfg.ports[c.server]
+	if c.workload == wShaped {
+		return "https://" + cfg.shaping.addr[c.server] + c.path
+	}
 	switch {
 	case c.tls:
 		return fmt.Sprintf("https://127.0.0.1:%d%s", p[0], c.path)
@@ -147,12 +168,17 @@ func runCell(cfg *config, c cell) (Result, error) {
 	if c.body > 0 {
 		args = append(args, "-body", strconv.Itoa(c.body))
 	}
+	limit := cfg.perCellMax
+	if c.count > 0 {
+		args = append(args, "-n", strconv.Itoa(c.count))
+		limit = 10 * time.Minute
+	}
 	name := cfg.clientBin
 	if cfg.clientCPU != "" {
 		args = append([]string{"-c", cfg.clientCPU, name}, args...)
 		name = "taskset"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.perCellMax)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)

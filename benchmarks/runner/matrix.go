@@ -15,6 +15,7 @@ type cell struct {
 	conns    int
 	body     int
 	idle     int
+	count    int // downloads timed one after another, instead of a duration
 }
 
 func (c cell) key() string {
@@ -49,7 +50,7 @@ const (
 	wIdle     = "Memory per idle connection"
 )
 
-var workloads = []string{wSmall, wDownload, wUpload, wMany, wIdle}
+var workloads = []string{wSmall, wDownload, wUpload, wMany, wIdle, wShaped}
 
 var (
 	h1Clients = []string{"plex", "net-http", "fasthttp", "h2load"}
@@ -110,5 +111,5 @@ func buildMatrix(servers []string, quick bool) []cell {
 			}
 		}
 	}
-	return cs
+	return append(cs, shapedCells(servers, quick)...)
 }

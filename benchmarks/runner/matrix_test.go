@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,10 +26,10 @@ func TestEveryTargetHasItsCellsInQuickMode(t *testing.T) {
 	for _, tg := range targets {
 		for _, s := range []string{"nginx", "go"} {
 			v, _ := tg.value(finderFor(cells, res, s))
-			if s == "nginx" && (tg.goal[:4] == "idle") {
-				continue // idle memory is measured against Go's server only
+			if s == "nginx" && (tg.goal[:4] == "idle" || strings.Contains(tg.goal, "50 ms RTT")) {
+				continue // idle memory and the long path are measured against Go's server only
 			}
-			require.NotEqual(t, "0.00×", v, "%s on %s", tg.goal, s)
+			require.NotContains(t, []string{"0.00×", "0.0"}, v, "%s on %s", tg.goal, s)
 		}
 	}
 }

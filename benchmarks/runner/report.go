@@ -56,7 +56,7 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 	fmt.Fprintln(w, "run in their own processes pinned to one core; each client runs alone, pinned to the other")
 	fmt.Fprintln(w, "core, so its CPU time, allocations and memory are its own.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run it again with one command (about 10 minutes; `--quick` for about 2):")
+	fmt.Fprintln(w, "Run it again with one command (about 15 minutes; `--quick` for about 3):")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "    %s\n\n", cfg.command)
 	fmt.Fprintf(w, "Measured %s; %d interleaved round(s) of %v per cell after a 300 ms warm-up; every figure is\n",
@@ -85,9 +85,12 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 				continue
 			}
 			fmt.Fprintf(w, "## %s — %s server\n\n", wl, serverName(s))
-			if wl == wIdle {
+			switch wl {
+			case wIdle:
 				writeIdleTable(w, rows, res)
-			} else {
+			case wShaped:
+				writeShapedTable(w, cfg, rows, res)
+			default:
 				writeLoadTable(w, rows, res)
 			}
 			fmt.Fprintln(w)

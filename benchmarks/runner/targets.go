@@ -55,6 +55,7 @@ var targets = []target{
 		r := ratio(idle(f("plex", "h1", true, wIdle, 0, 0)), idle(f("net-http", "h1", true, wIdle, 0, 0)))
 		return fmt.Sprintf("%.2f×", r), r > 0 && r <= 1
 	}},
+	{"one h2 stream, 256 MiB over 50 ms RTT, 1 Gbit/s: plex ≥ 85% of the link", shapedGoal},
 	{"idle h2 connection: plex memory ≤ x-net's (net/http's HTTP/2)", func(f finder) (string, bool) {
 		r := ratio(idle(f("plex", "h2", true, wIdle, 0, 0)), idle(f("x-net", "h2", true, wIdle, 0, 0)))
 		return fmt.Sprintf("%.2f×", r), r > 0 && r <= 1
