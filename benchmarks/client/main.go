@@ -8,7 +8,8 @@
 // Clients: plex, net-http (HTTP/1.1), x-net (golang.org/x/net/http2),
 // fasthttp (HTTP/1.1) and h2load (nghttp2's C load generator, run as a child
 // process). With -idle N it instead opens N connections, lets them go idle
-// and reports the memory each one holds.
+// and reports the memory each one holds; with -n N it times N requests in a
+// row on one connection (long downloads).
 package main
 
 import (
@@ -33,8 +34,11 @@ type params struct {
 	warmup   time.Duration
 	bodySize int
 	idle     int
-	cpuProf  string
-	memProf  string
+	count    int
+	// streamMem asks for the memory held per request in flight.
+	streamMem bool
+	cpuProf   string
+	memProf   string
 }
 
 // Result is the JSON the runner reads back. CPU and allocation figures are
@@ -55,6 +59,15 @@ type Result struct {
 	MBPerSec    float64 `json:"mb_per_s"`
 	MaxRSSKiB   int64   `json:"max_rss_kib"`
 	IdleConnKiB float64 `json:"idle_conn_kib,omitempty"`
+	// RequestMbps is each timed request's body rate, in order (-n only).
+	RequestMbps []float64 `json:"request_mbit_s,omitempty"`
+	// Vcsw and Ivcsw are voluntary (wake-ups) and involuntary context
+	// switches per request over the measured window.
+	Vcsw  float64 `json:"vcsw_per_req"`
+	Ivcsw float64 `json:"ivcsw_per_req"`
+	// StreamKiB is the Go heap and stacks the client holds per request in
+	// flight, at the end of the measured window with the load still on.
+	StreamKiB float64 `json:"stream_kib,omitempty"`
 }
 
 func main() {
@@ -69,6 +82,8 @@ func main() {
 		res, err = runH2load(p)
 	case p.idle > 0:
 		res, err = measureIdle(p)
+	case p.count > 0:
+		res, err = runCount(p)
 	default:
 		res, err = runLoad(p)
 	}
@@ -89,11 +104,13 @@ func parseFlags(args []string) (*params, error) {
 	fs.StringVar(&rawURL, "url", "", "URL to load (required)")
 	fs.StringVar(&p.caFile, "ca", "", "PEM file of the CA to trust for https URLs")
 	fs.IntVar(&p.inFlight, "c", 1, "requests in flight")
-	fs.IntVar(&p.conns, "conns", 1, "HTTP/2 connections the streams are spread over (HTTP/1.1 uses one per request in flight)")
+	fs.IntVar(&p.conns, "conns", 1, "HTTP/2 connections the streams are spread over, one client each (HTTP/1.1 uses one per request in flight); 0: one client, which opens as many as the server's stream limit needs")
 	fs.DurationVar(&p.duration, "d", 2*time.Second, "measured duration")
 	fs.DurationVar(&p.warmup, "warmup", 300*time.Millisecond, "unmeasured run before the measurement (handshakes, buffers)")
 	fs.IntVar(&p.bodySize, "body", 0, "request body size in bytes; when positive the method is POST")
 	fs.IntVar(&p.idle, "idle", 0, "instead of load, open this many connections and report memory per idle connection")
+	fs.IntVar(&p.count, "n", 0, "instead of a duration, time this many requests one after another on one connection")
+	fs.BoolVar(&p.streamMem, "streammem", false, "report the Go heap and stacks held per request in flight")
 	fs.StringVar(&p.cpuProf, "cpuprofile", "", "write a CPU profile of the measured window to this file")
 	fs.StringVar(&p.memProf, "memprofile", "", "write an allocation profile (every allocation sampled) to this file")
 	if err := fs.Parse(args); err != nil {
@@ -105,8 +122,14 @@ func parseFlags(args []string) (*params, error) {
 	}
 	p.url = u
 	switch {
-	case p.inFlight < 1 || p.conns < 1 || p.conns > p.inFlight && p.idle == 0:
-		return nil, errors.New("need 1 <= -conns <= -c")
+	case p.inFlight < 1 || p.conns < 0 || p.conns > p.inFlight && p.idle == 0:
+		return nil, errors.New("need 0 <= -conns <= -c and -c >= 1")
+	case p.conns == 0 && p.client == "h2load":
+		return nil, errors.New("h2load needs -conns >= 1: it opens exactly that many")
+	case p.count < 0:
+		return nil, errors.New("-n must not be negative")
+	case p.count > 0 && (p.inFlight != 1 || p.conns != 1 || p.idle > 0):
+		return nil, errors.New("-n runs one request at a time on one connection: use it with -c 1 -conns 1")
 	case p.duration <= 0 || p.warmup < 0:
 		return nil, errors.New("-d must be positive and -warmup not negative")
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ type Result struct {
 	MBPerSec    float64 `json:"mb_per_s"`
 	MaxRSSKiB   int64   `json:"max_rss_kib"`
 	IdleConnKiB float64 `json:"idle_conn_kib"`
+	Vcsw        float64 `json:"vcsw_per_req"`
+	Ivcsw       float64 `json:"ivcsw_per_req"`
+	StreamKiB   float64 `json:"stream_kib"`
+
+	RequestMbps []float64 `json:"request_mbit_s"` // each timed download, in order (-n)
 }
 
 type config struct {
@@ -46,6 +52,7 @@ type config struct {
 	command    string
 	versions   string
 	perCellMax time.Duration
+	shaping    *shaping
 }
 
 func main() {
@@ -63,6 +70,7 @@ func main() {
 	flag.StringVar(&cfg.out, "o", "", "Markdown file to write (default: stdout)")
 	flag.StringVar(&cfg.command, "command", "benchmarks/run", "the command line to print in the report")
 	flag.StringVar(&cfg.versions, "versions", "", "version lines of the tools, for the report")
+	only := flag.String("only", "", "measure only the workloads whose name contains this")
 	flag.Parse()
 	if cfg.clientBin == "" || cfg.certDir == "" || cfg.rounds < 1 || cfg.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "runner: need -client, -certdir, -rounds >= 1 and a positive -d")
@@ -86,9 +94,20 @@ func main() {
 		}
 		cfg.ports[name] = p
 	}
-	cfg.perCellMax = cfg.duration + time.Minute
+	// The driver waits up to 20 s for every caller's first request.
+	cfg.perCellMax = cfg.duration + 2*time.Minute
 	cells := buildMatrix(cfg.servers, cfg.quick)
+	if *only != "" {
+		cells = slices.DeleteFunc(cells, func(c cell) bool { return !strings.Contains(c.workload, *only) })
+	}
+	sh, err := startShaping(&cfg, cells)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner: %v\n", err)
+		os.Exit(1)
+	}
+	cfg.shaping = sh
 	results := measure(&cfg, cells)
+	sh.close()
 	var buf bytes.Buffer
 	writeReport(&buf, &cfg, cells, results)
 	if cfg.out == "" {
@@ -113,7 +132,13 @@ func measure(cfg *config, cells []cell) map[string][]Result {
 			c := cells[(i+shift)%len(cells)]
 			n++
 			res, err := runCell(cfg, c)
-			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req", res.ReqPerSec, res.CPUMicros)
+			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req, %.2f wake-ups/req", res.ReqPerSec, res.CPUMicros, res.Vcsw)
+			switch {
+			case c.idle > 0:
+				status = fmt.Sprintf("%.1f KiB/conn", res.IdleConnKiB)
+			case c.count > 0:
+				status = fmt.Sprintf("%.0f Mbit/s, each download %.0f", res.MBPerSec*8, res.RequestMbps)
+			}
 			if err != nil {
 				status = "error: " + err.Error()
 				res = Result{FirstError: err.Error()}
@@ -127,6 +152,9 @@ func measure(cfg *config, cells []cell) map[string][]Result {
 
 func cellURL(cfg *config, c cell) string {
 	p := cfg.ports[c.server]
+	if c.workload == wShaped {
+		return "https://" + cfg.shaping.addr[c.server] + c.path
+	}
 	switch {
 	case c.tls:
 		return fmt.Sprintf("https://127.0.0.1:%d%s", p[0], c.path)
@@ -147,12 +175,20 @@ func runCell(cfg *config, c cell) (Result, error) {
 	if c.body > 0 {
 		args = append(args, "-body", strconv.Itoa(c.body))
 	}
+	if c.workload == wMany && c.client != "h2load" {
+		args = append(args, "-streammem")
+	}
+	limit := cfg.perCellMax
+	if c.count > 0 {
+		args = append(args, "-n", strconv.Itoa(c.count))
+		limit = 10 * time.Minute
+	}
 	name := cfg.clientBin
 	if cfg.clientCPU != "" {
 		args = append([]string{"-c", cfg.clientCPU, name}, args...)
 		name = "taskset"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.perCellMax)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)

@@ -1,7 +1,8 @@
-// Command server is the Go server of the benchmark suite: the same three
-// resources as the suite's nginx configuration, on a TLS port (ALPN h2 and
-// http/1.1) and a cleartext port (HTTP/1.1 and prior-knowledge h2c), so that
-// every client can be measured against Go's own server as a second case.
+// Command server is the Go server of the benchmark suite: the same
+// resources as the suite's nginx configuration (and /bytes?n=N, N bytes of
+// any length), on a TLS port (ALPN h2 and http/1.1) and a cleartext port
+// (HTTP/1.1 and prior-knowledge h2c), so that every client can be measured
+// against Go's own server as a second case.
 //
 //	server -certdir DIR -tls 127.0.0.1:9443 -clear 127.0.0.1:9080
 //
@@ -37,6 +38,8 @@ func handler(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.Itoa(len(mibBody)))
 		w.Write(mibBody)
+	case "/bytes":
+		serveBytes(w, r)
 	case "/upload":
 		n, _ := io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/plain")
@@ -52,6 +55,29 @@ func handler(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(smallBody)
+	}
+}
+
+// maxBytes bounds /bytes, so that a typo cannot ask for an endless body.
+const maxBytes = 4 << 30
+
+// serveBytes answers /bytes?n=N with N zero bytes written from the
+// preallocated 1 MiB buffer, so a long download costs the server no
+// allocation and no disk read.
+func serveBytes(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.ParseInt(r.URL.Query().Get("n"), 10, 64)
+	if err != nil || n < 0 || n > maxBytes {
+		http.Error(w, fmt.Sprintf("want /bytes?n=N with 0 <= N <= %d", int64(maxBytes)), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	for n > 0 {
+		k := min(n, int64(len(mibBody)))
+		if _, err := w.Write(mibBody[:k]); err != nil {
+			return
+		}
+		n -= k
 	}
 }
 
