@@ -44,6 +44,8 @@ type config struct {
 	strictMaxStreams      bool
 	streamWindow          uint32
 	connWindow            uint32
+	maxStreamWindow       uint32
+	fixedWindows          bool
 	maxReadFrameSize      uint32
 	readIdleTimeout       time.Duration
 	pingTimeout           time.Duration
@@ -232,8 +234,35 @@ func WithStrictMaxConcurrentStreams(strict bool) Option {
 // WithInitialStreamWindowSize sets the HTTP/2 receive window of each stream
 // (SETTINGS_INITIAL_WINDOW_SIZE): how much of one body a server may send
 // before it is read. n may be 1 to 2^31-1; zero means the default, 1 MiB.
+//
+// By default the windows adapt to the path (see WithMaxStreamWindowSize);
+// a non-zero n, like a non-zero WithInitialConnWindowSize, fixes them at
+// the sizes given, unless WithMaxStreamWindowSize is also set, in which
+// case they start there and may grow to that maximum.
 func WithInitialStreamWindowSize(n uint32) Option {
 	return func(c *config) { c.streamWindow = n }
+}
+
+// WithMaxStreamWindowSize sets how large an HTTP/2 stream's receive window
+// may grow when windows adapt to the path. A fixed window caps one stream
+// at one window per round trip (1 MiB at 50 ms is 168 Mbit/s), so by
+// default each connection estimates its bandwidth-delay product from PING
+// round trips while a large body arrives, and streams the application
+// reads get windows up to n, the connection up to twice n (at least its
+// initial window). n may be 0 to 2^31-1; zero means the default, 16 MiB,
+// which carries 1 Gbit/s at up to about 100 ms of round trip. n is also
+// what one slow reader of a once-fast stream can be made to buffer; streams
+// that are never read keep the initial window. An n at or below the
+// initial stream window keeps the windows fixed.
+func WithMaxStreamWindowSize(n uint32) Option {
+	return func(c *config) { c.maxStreamWindow = n }
+}
+
+// WithAdaptiveWindow(false) keeps every HTTP/2 receive window at its
+// initial size and sends no PINGs to measure the path; true (the default)
+// lets them adapt, as WithMaxStreamWindowSize describes.
+func WithAdaptiveWindow(enabled bool) Option {
+	return func(c *config) { c.fixedWindows = !enabled }
 }
 
 // WithInitialConnWindowSize sets the HTTP/2 connection-level receive
@@ -491,6 +520,8 @@ func (c *config) h2Config() *h2.Config {
 	return &h2.Config{
 		InitialStreamWindowSize: c.streamWindow,
 		InitialConnWindowSize:   c.connWindow,
+		MaxStreamWindowSize:     c.maxStreamWindow,
+		DisableAdaptiveWindow:   c.fixedWindows,
 		MaxReadFrameSize:        c.maxReadFrameSize,
 		MaxHeaderListSize:       uint32(c.maxResponseHeader),
 		ReadIdleTimeout:         c.readIdleTimeout,

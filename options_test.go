@@ -31,6 +31,7 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{WithInitialStreamWindowSize(1 << 31), "h2: InitialStreamWindowSize 2147483648 exceeds 2147483647"},
 		{WithInitialConnWindowSize(1 << 31), "h2: InitialConnWindowSize 2147483648 outside 65535..2147483647"},
 		{WithInitialConnWindowSize(1000), "h2: InitialConnWindowSize 1000 outside 65535..2147483647"},
+		{WithMaxStreamWindowSize(1 << 31), "h2: MaxStreamWindowSize 2147483648 exceeds 2147483647"},
 		{WithMaxReadFrameSize(16383), "h2: MaxReadFrameSize 16383 outside 16384..16777215"},
 		{WithMaxReadFrameSize(1 << 24), "outside 16384..16777215"},
 		{WithProtocols(), "empty protocol set"},
@@ -87,6 +88,22 @@ func TestNewAcceptsBoundaryValues(t *testing.T) {
 		nil, // a nil option is ignored
 	)
 	require.NoError(t, err)
+	require.NoError(t, c.Close())
+}
+
+// The adaptive-window options reach the HTTP/2 configuration: on by
+// default, off with WithAdaptiveWindow(false), its maximum set apart.
+func TestAdaptiveWindowOptions(t *testing.T) {
+	c, err := New()
+	require.NoError(t, err)
+	require.False(t, c.h2cfg.DisableAdaptiveWindow)
+	require.Zero(t, c.h2cfg.MaxStreamWindowSize, "zero leaves the default to h2")
+	require.NoError(t, c.Close())
+
+	c, err = New(WithAdaptiveWindow(false), WithMaxStreamWindowSize(8<<20))
+	require.NoError(t, err)
+	require.True(t, c.h2cfg.DisableAdaptiveWindow)
+	require.Equal(t, uint32(8<<20), c.h2cfg.MaxStreamWindowSize)
 	require.NoError(t, c.Close())
 }
 

@@ -85,6 +85,45 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 }
 
+// BenchmarkDownload1MiB drains a 1 MiB response with io.Copy into
+// io.Discard, the usual way to consume a body one does not keep.
+func BenchmarkDownload1MiB(b *testing.B) {
+	payload := strings.Repeat("x", 1<<20)
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + payload)
+	addr := serveConns(b, func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		for {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			if _, err := nc.Write(resp); err != nil {
+				return
+			}
+		}
+	})
+	nc, err := net.Dial("tcp", addr)
+	require.NoError(b, err)
+	c := NewConn(nc, &Config{}, ConnOptions{}, nil)
+	defer c.Close()
+	req, err := http.NewRequest("GET", "http://"+addr+"/mib", nil)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !c.Reserve() {
+			b.Fatal("slot not free")
+		}
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}
+
 // uploadServer reads each request with its body and answers 200 with an
 // empty body.
 func uploadServer(b *testing.B) string {
@@ -106,8 +145,19 @@ func uploadServer(b *testing.B) string {
 }
 
 // BenchmarkUpload1MiB sends a 1 MiB body that is not replayable, so it
-// streams from the body writer goroutine.
+// streams from the body writer goroutine. The body is a bytes.Reader
+// behind io.NopCloser, which keeps its WriteTo.
 func BenchmarkUpload1MiB(b *testing.B) {
+	benchUpload(b, func(p []byte) io.Reader { return io.NopCloser(bytes.NewReader(p)) })
+}
+
+// BenchmarkUpload1MiBReader is BenchmarkUpload1MiB with a body that has
+// only Read, so it is copied through a buffer.
+func BenchmarkUpload1MiBReader(b *testing.B) {
+	benchUpload(b, func(p []byte) io.Reader { return stream{bytes.NewReader(p)} })
+}
+
+func benchUpload(b *testing.B, body func([]byte) io.Reader) {
 	addr := uploadServer(b)
 	nc, err := net.Dial("tcp", addr)
 	require.NoError(b, err)
@@ -120,7 +170,7 @@ func BenchmarkUpload1MiB(b *testing.B) {
 		if !c.Reserve() {
 			b.Fatal("slot not free")
 		}
-		req, err := http.NewRequest("POST", "http://"+addr+"/upload", io.NopCloser(bytes.NewReader(payload)))
+		req, err := http.NewRequest("POST", "http://"+addr+"/upload", body(payload))
 		if err != nil {
 			b.Fatal(err)
 		}

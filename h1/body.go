@@ -114,6 +114,42 @@ func (b *body) readRaw(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// WriteTo copies the rest of the body to w. io.Copy prefers it to Read,
+// so a body copied to a file, or drained into io.Discard (whose ReadFrom
+// reads 8 KiB at a time), is read from the connection in large reads into
+// a pooled buffer, held only for the copy. A failing w leaves the body
+// unfinished, for Close to end, as after any Read.
+func (b *body) WriteTo(w io.Writer) (int64, error) {
+	size := bulkBufSize
+	if b.c == nil || b.c.peek.tls || b.c.opts.TLS != nil {
+		// A TLS read returns at most one 16 KiB record.
+		size = chunkBufSize
+	}
+	bp := getBodyBuf(size)
+	defer putBodyBuf(bp)
+	buf := (*bp)[:size]
+	var total int64
+	for {
+		n, err := b.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 // Close ends the exchange. A body not yet at EOF is drained if what is left
 // is small and arrives quickly, so the connection can be reused; otherwise
 // the connection is closed.

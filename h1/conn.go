@@ -33,7 +33,7 @@ var (
 //
 // Ownership: the goroutine inside RoundTrip owns the read side (br, parser,
 // peek) until RoundTrip returns, and then the response body's reader owns it
-// until the exchange ends. The write side (bw, wbuf, keys) belongs to
+// until the exchange ends. The write side (bw, one, bulk, keys) belongs to
 // RoundTrip while it writes the header and, for streamed request bodies, to
 // the body writer goroutine after that, until it closes writeDone (or is
 // abandoned, inside the body's Read, on a closed connection: writerGone).
@@ -53,7 +53,8 @@ type Conn struct {
 	br      *bufio.Reader
 	rd      netReader // br's input
 	bw      *bufio.Writer
-	wbuf    []byte // owned with bw: scratch for reading request bodies
+	one     [1]byte    // owned with bw: the read that checks a body ends where declared
+	bulk    bulkWriter // owned with bw: large request body writes
 	parser  headParser
 	keys    []string // scratch for sorting header keys
 	cw      countingWriter

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -77,13 +78,25 @@ func (c *Conn) probeTLS(wait time.Duration) error {
 	if derr := c.nc.SetReadDeadline(time.Time{}); derr != nil {
 		return derr
 	}
-	var ne interface{ Timeout() bool }
 	switch {
 	case err == nil:
 		return errUnsolicited
-	case errors.As(err, &ne) && ne.Timeout():
+	case isTimeout(err):
 		return nil
 	default:
 		return fmt.Errorf("h1: server closed idle connection: %w", err)
 	}
+}
+
+// isTimeout reports whether err is a read deadline expiring. It looks for
+// os.ErrDeadlineExceeded first, which allocates nothing, as this runs on
+// every reuse of a TLS connection; errors.As with an interface target
+// would move that target to the heap each time. Other timeouts (from a
+// wrapping net.Conn that reports its own) are still found the slow way.
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -263,12 +263,16 @@ func (p *headParser) header(spare []string, arena []byte) http.Header {
 		if !ok {
 			break
 		}
-		if _, seen := h[key]; seen {
+		vals[i] = val
+		h[key] = vals[i : i+1 : i+1]
+		// A name seen before replaced its entry rather than adding one:
+		// one map operation per line instead of a lookup and a store.
+		// group starts over from an empty map, so the lost value is no
+		// loss.
+		if len(h) != i+1 {
 			dup = true
 			break
 		}
-		vals[i] = val
-		h[key] = vals[i : i+1 : i+1]
 	}
 	if dup {
 		p.group(h, vals, s)

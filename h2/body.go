@@ -33,7 +33,7 @@ func (b *responseBody) Read(p []byte) (int, error) {
 				a.connWU = cc.recvWin.release(n)
 			}
 			if !cs.recvEnd && !cs.closed {
-				a.streamID, a.streamWU = cs.id, cs.recv.release(n)
+				a.streamID, a.streamWU = cs.id, cc.growStreamLocked(cs)+cs.recv.release(n)
 			}
 			cc.mu.Unlock()
 			cc.run(&a)

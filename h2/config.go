@@ -22,11 +22,15 @@ import (
 const (
 	DefaultInitialStreamWindowSize = 1 << 20
 	DefaultInitialConnWindowSize   = 16 << 20
-	DefaultMaxReadFrameSize        = 16 << 10
-	DefaultMaxHeaderListSize       = setting.MaxHeaderBytes
-	DefaultPingTimeout             = 15 * time.Second
-	DefaultWriteByteTimeout        = setting.WriteByteTimeout
-	DefaultUserAgent               = setting.UserAgent
+	// DefaultMaxStreamWindowSize bounds adaptive stream windows (bdp.go):
+	// enough for 1 Gbit/s at 100 ms of round trip, and what one slow
+	// reader of a fast stream can be made to hold.
+	DefaultMaxStreamWindowSize = 16 << 20
+	DefaultMaxReadFrameSize    = 16 << 10
+	DefaultMaxHeaderListSize   = setting.MaxHeaderBytes
+	DefaultPingTimeout         = 15 * time.Second
+	DefaultWriteByteTimeout    = setting.WriteByteTimeout
+	DefaultUserAgent           = setting.UserAgent
 	// DefaultHeaderTableSize is the HPACK dynamic table size both ways:
 	// the initial value of SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2).
 	DefaultHeaderTableSize = initialHeaderTableSize
@@ -44,12 +48,27 @@ const (
 type Config struct {
 	// InitialStreamWindowSize is our SETTINGS_INITIAL_WINDOW_SIZE: how many
 	// response body bytes a server may send on one stream before we read
-	// them. 0 means DefaultInitialStreamWindowSize; at most 2^31-1.
+	// them. 0 means DefaultInitialStreamWindowSize; at most 2^31-1. A
+	// non-zero value fixes the windows (no adaptation, see bdp.go) unless
+	// MaxStreamWindowSize is set too.
 	InitialStreamWindowSize uint32
 	// InitialConnWindowSize is the connection receive window, raised with a
 	// WINDOW_UPDATE right after the preface. 0 means
-	// DefaultInitialConnWindowSize; at least 65535, at most 2^31-1.
+	// DefaultInitialConnWindowSize; at least 65535, at most 2^31-1. A
+	// non-zero value fixes the windows unless MaxStreamWindowSize is set.
 	InitialConnWindowSize uint32
+	// MaxStreamWindowSize is the largest receive window a stream may get
+	// when windows adapt to the path: on a connection whose measured
+	// bandwidth-delay product needs more than the initial window, streams
+	// the application reads grow up to it, and the connection window up
+	// to twice it. 0 means DefaultMaxStreamWindowSize when both initial
+	// windows are left at 0, and fixed windows otherwise; a value at or
+	// below the initial stream window also means fixed windows. At most
+	// 2^31-1.
+	MaxStreamWindowSize uint32
+	// DisableAdaptiveWindow keeps every receive window at its initial size
+	// and sends no PINGs to measure the path.
+	DisableAdaptiveWindow bool
 	// MaxReadFrameSize is our SETTINGS_MAX_FRAME_SIZE. 0 means
 	// DefaultMaxReadFrameSize; otherwise 16384..16777215.
 	MaxReadFrameSize uint32
@@ -129,6 +148,9 @@ func (c *Config) Validate() error {
 	if n := c.InitialConnWindowSize; n != 0 && (n < initialWindow || n > maxWindow) {
 		e.Addf("InitialConnWindowSize %d outside %d..%d", n, initialWindow, maxWindow)
 	}
+	if c.MaxStreamWindowSize > maxWindow {
+		e.Addf("MaxStreamWindowSize %d exceeds %d", c.MaxStreamWindowSize, maxWindow)
+	}
 	if n := c.MaxReadFrameSize; n != 0 && (n < minMaxFrameSize || n > maxMaxFrameSize) {
 		e.Addf("MaxReadFrameSize %d outside %d..%d", n, minMaxFrameSize, maxMaxFrameSize)
 	}
@@ -150,6 +172,7 @@ func (c *Config) withDefaults() (Config, error) {
 	if c != nil {
 		out = *c
 	}
+	out.MaxStreamWindowSize = adaptiveStreamCap(c)
 	if out.InitialStreamWindowSize == 0 {
 		out.InitialStreamWindowSize = DefaultInitialStreamWindowSize
 	}

@@ -60,6 +60,7 @@ type ClientConn struct {
 	recvWin   recvWindow // connection-level, ours
 	waiting   []*stream  // streams a goroutine waits on for bytes (feed.go)
 	pings     pingState
+	bdp       bdpEstimator  // adaptive receive windows
 	ended     closedStreams // how recently closed streams closed
 	err       error         // non-nil once no new streams may start
 	goAway    *GoAwayError
@@ -98,6 +99,7 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 		slots:      slots{limit: defaultStreamLimit},
 		sendWin:    newSendWindow(initialWindow),
 		recvWin:    newRecvWindow(initialWindow),
+		bdp:        newBDPEstimator(&c),
 		idleSince:  time.Now(),
 	}
 	if cc.log == nil {

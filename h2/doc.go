@@ -22,4 +22,10 @@
 //
 // Flow control, stream limits, GOAWAY, PING health checks and cancellation
 // follow RFC 9113; the comments at each enforcement point quote the rule.
+//
+// Receive windows adapt to the path unless Config fixes them: while a large
+// body arrives, the connection estimates its bandwidth-delay product from
+// PING round trips and grows the connection window, and the windows of the
+// streams the application reads, up to Config.MaxStreamWindowSize (bdp.go
+// gives the rules, the caps and what they bound).
 package h2

@@ -59,10 +59,10 @@ func (cc *ClientConn) feedLocked(cs *stream) uint32 {
 // feedWaitingLocked keeps every waiting stream fed after DATA for another
 // stream took connection credit.
 func (cc *ClientConn) feedWaitingLocked(except *stream) uint32 {
-	// No stream may receive more than its initial window, so a connection
-	// with that much credit left starves nobody: the common case costs one
-	// comparison.
-	if len(cc.waiting) == 0 || cc.recvWin.avail >= int64(cc.cfg.InitialStreamWindowSize) {
+	// No stream may receive more than the largest stream window, so a
+	// connection with that much credit left starves nobody: the common
+	// case costs one comparison.
+	if len(cc.waiting) == 0 || cc.recvWin.avail >= int64(cc.maxStreamWindowLocked()) {
 		return 0
 	}
 	var inc uint32

@@ -59,7 +59,17 @@ type flowPeer struct {
 	pendingAck int      // SETTINGS frames to acknowledge
 	pings      [][8]byte
 	maxWindow  int64 // the largest window the peer ever had on the connection
-	err        error
+	// maxStreamWin is the largest window the peer ever had on a stream;
+	// pingsSeen counts the client's PINGs.
+	maxStreamWin int64
+	pingsSeen    int
+	// frameSize is the largest DATA payload the client accepts
+	// (SETTINGS_MAX_FRAME_SIZE), up to 1 MiB.
+	frameSize int
+	// zeros sends bodies of zero bytes, for tests that count bytes
+	// rather than check them and would spend their time making them.
+	zeros bool
+	err   error
 }
 
 type peerStream struct {
@@ -87,6 +97,7 @@ func startFlowPeer(conn net.Conn, order sendOrder, hdrsWithData bool, seed uint6
 		done:         make(chan struct{}),
 		connWin:      initialWindow,
 		initWin:      initialWindow,
+		frameSize:    minMaxFrameSize,
 		streams:      map[uint32]*peerStream{},
 	}
 	p.maxWindow = p.connWin
@@ -135,6 +146,9 @@ func (p *flowPeer) readLoop() {
 		case *http2.SettingsFrame:
 			if !f.IsAck() {
 				p.pendingAck++
+				if v, ok := f.Value(http2.SettingMaxFrameSize); ok {
+					p.frameSize = int(min(v, 1<<20))
+				}
 				if v, ok := f.Value(http2.SettingInitialWindowSize); ok {
 					delta := int64(v) - p.initWin
 					p.initWin = int64(v)
@@ -149,6 +163,7 @@ func (p *flowPeer) readLoop() {
 				p.maxWindow = max(p.maxWindow, p.connWin)
 			} else if s := p.streams[f.StreamID]; s != nil {
 				s.win += int64(f.Increment)
+				p.maxStreamWin = max(p.maxStreamWin, s.win)
 			}
 		case *http2.MetaHeadersFrame:
 			var n, tag int
@@ -157,12 +172,14 @@ func (p *flowPeer) readLoop() {
 				break
 			}
 			p.streams[f.StreamID] = &peerStream{id: f.StreamID, tag: tag, win: p.initWin, left: n}
+			p.maxStreamWin = max(p.maxStreamWin, p.initWin)
 			p.ids = append(p.ids, f.StreamID)
 		case *http2.RSTStreamFrame:
 			p.dropLocked(f.StreamID)
 		case *http2.PingFrame:
 			if !f.IsAck() {
 				p.pings = append(p.pings, f.Data)
+				p.pingsSeen++
 			}
 		}
 		p.mu.Unlock()
@@ -223,7 +240,7 @@ func (p *flowPeer) pickLocked() (*peerStream, int) {
 			}
 		}
 	}
-	n := min(s.left, 16384, int(max(0, min(s.win, p.connWin))))
+	n := min(s.left, p.frameSize, int(max(0, min(s.win, p.connWin))))
 	if p.order == orderRandom && n > 1 {
 		n = 1 + p.rng.IntN(n)
 	}
@@ -243,7 +260,7 @@ func (p *flowPeer) writeLoop() {
 	defer p.wg.Done()
 	var hbuf bytes.Buffer
 	enc := hpack.NewEncoder(&hbuf)
-	data := make([]byte, 16384)
+	data := make([]byte, 1<<20)
 	if p.fr.WriteSettings() != nil {
 		return
 	}
@@ -279,6 +296,9 @@ func (p *flowPeer) writeLoop() {
 			}
 		default:
 			for i := range n {
+				if p.zeros {
+					break
+				}
 				data[i] = flowPeerByte(s.tag, s.sent+i)
 			}
 			s.sent += n

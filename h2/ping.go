@@ -142,6 +142,11 @@ func (cc *ClientConn) onPing(f *http2.PingFrame) error {
 	}
 	var a actions
 	cc.mu.Lock()
+	if cc.bdpAckLocked(f.Data, &a) {
+		cc.mu.Unlock()
+		cc.run(&a)
+		return nil
+	}
 	pp := cc.pings.out[f.Data]
 	if pp == nil {
 		// An ACK for a PING we gave up on, or never sent: nothing to do.

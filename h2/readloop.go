@@ -149,6 +149,7 @@ func (cc *ClientConn) onData(f *http2.DataFrame) error {
 		cc.mu.Unlock()
 		return ConnectionError{Code: ErrCodeFlowControl, Reason: fmt.Sprintf("DATA of %d bytes on stream %d exceeds the connection window", n, f.StreamID)}
 	}
+	cc.countDataLocked(n)
 	cs, idle := cc.streamLocked(f.StreamID)
 	if cs == nil {
 		if idle {
@@ -192,6 +193,7 @@ func (cc *ClientConn) acceptDataLocked(cs *stream, f *http2.DataFrame, data []by
 		a.streamID, a.streamWU = cs.id, cs.recv.release(pad)
 	}
 	cs.gotLen += int64(len(data))
+	cc.sampleLocked(cs, a)
 	if cs.wantLen >= 0 && cs.gotLen > cs.wantLen {
 		a.connWU += cc.recvWin.release(len(data))
 		cc.abortStreamLocked(cs, cc.streamErr(cs, ErrCodeProtocol, "response body exceeds content-length %d", cs.wantLen), ErrCodeProtocol, true, a)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -50,7 +51,9 @@ func tlsConfig(p *params) (*tls.Config, error) {
 
 // newClients builds the instances of p's client: one for HTTP/1.1 (it opens
 // a connection per request in flight), one per connection for HTTP/2 so
-// that the streams spread evenly over exactly p.conns connections.
+// that the streams spread evenly over exactly p.conns connections, or one
+// for HTTP/2 with p.conns 0, whose pool opens another connection whenever
+// the server's stream limit is reached.
 func newClients(p *params) (*clientSet, error) {
 	tc, err := tlsConfig(p)
 	if err != nil {
@@ -60,7 +63,7 @@ func newClients(p *params) (*clientSet, error) {
 		return newFasthttp(p, tc)
 	}
 	n := 1
-	if p.proto != "h1" {
+	if p.proto != "h1" && p.conns > 0 {
 		n = p.conns
 	}
 	var rts []http.RoundTripper
@@ -123,39 +126,29 @@ func newRoundTripper(p *params, tc *tls.Config) (http.RoundTripper, func(), erro
 	return nil, nil, fmt.Errorf("unknown client %q", p.client)
 }
 
-// rewindBody is a request body that can be sent again after reset, so an
-// upload costs no allocation per request.
-type rewindBody struct {
-	data []byte
-	off  int
-}
-
-func (b *rewindBody) Read(p []byte) (int, error) {
-	if b.off >= len(b.data) {
-		return 0, io.EOF
-	}
-	n := copy(p, b.data[b.off:])
-	b.off += n
-	return n, nil
-}
-
-func (b *rewindBody) Close() error { return nil }
-
+// rtWorker is how a user of an http.RoundTripper sends a request and
+// reads the answer: the request is built once and sent again, an upload's
+// body is a bytes.Reader behind io.NopCloser (what http.NewRequest makes of
+// one) set back to the start before each send, and the response body is
+// drained with io.Copy(io.Discard, resp.Body) and closed.
 type rtWorker struct {
 	rt   http.RoundTripper
 	req  *http.Request
-	body *rewindBody
-	buf  []byte
+	data []byte
+	rd   *bytes.Reader
+	body io.ReadCloser
 }
 
-func newRTWorker(rt http.RoundTripper, p *params, body []byte) *rtWorker {
-	w := &rtWorker{rt: rt, buf: make([]byte, 32<<10)}
+func newRTWorker(rt http.RoundTripper, p *params, data []byte) *rtWorker {
+	w := &rtWorker{rt: rt}
 	req := &http.Request{Method: http.MethodGet, URL: p.url, Host: p.url.Host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}}
-	if len(body) > 0 {
+	if len(data) > 0 {
 		req.Method = http.MethodPost
-		w.body = &rewindBody{data: body}
-		req.ContentLength = int64(len(body))
+		w.data = data
+		w.rd = bytes.NewReader(data)
+		w.body = io.NopCloser(w.rd)
+		req.ContentLength = int64(len(data))
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
 	w.req = req
@@ -163,27 +156,19 @@ func newRTWorker(rt http.RoundTripper, p *params, body []byte) *rtWorker {
 }
 
 func (w *rtWorker) do() (int64, error) {
-	if w.body != nil {
-		w.body.off = 0
+	if w.rd != nil {
+		w.rd.Reset(w.data)
 		w.req.Body = w.body
 	}
 	resp, err := w.rt.RoundTrip(w.req)
 	if err != nil {
 		return 0, err
 	}
-	var n int64
-	for {
-		m, rerr := resp.Body.Read(w.buf)
-		n += int64(m)
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			resp.Body.Close()
-			return n, rerr
-		}
-	}
+	n, err := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		return n, err
+	}
 	if resp.StatusCode != http.StatusOK {
 		return n, fmt.Errorf("status %d", resp.StatusCode)
 	}
@@ -217,6 +202,9 @@ func newFasthttp(p *params, tc *tls.Config) (*clientSet, error) {
 	}, nil
 }
 
+// fastWorker uses fasthttp the way its documentation shows: a Request and
+// Response acquired once and reused, HostClient.Do reading the whole body
+// into the Response's buffer, the upload set with SetBodyRaw.
 type fastWorker struct {
 	hc   *fasthttp.HostClient
 	req  *fasthttp.Request

@@ -35,8 +35,7 @@ func runCount(p *params) (Result, error) {
 
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	cpu0, nvcsw0 := cpuTime()
-	t0 := time.Now()
+	u0, t0 := selfUsage(), time.Now()
 	res := Result{}
 	var moved int64
 	for range p.count {
@@ -55,17 +54,15 @@ func runCount(p *params) (Result, error) {
 		res.RequestMbps = append(res.RequestMbps, float64(n)*8/secs/1e6)
 	}
 	res.Seconds = time.Since(t0).Seconds()
-	cpu1, nvcsw1 := cpuTime()
-	cpu := cpu1 - cpu0
+	used := selfUsage().sub(u0)
 	runtime.ReadMemStats(&after)
 	res.MaxRSSKiB = maxRSSKiB()
 	if res.Requests > 0 {
 		n := float64(res.Requests)
 		res.ReqPerSec = n / res.Seconds
-		res.CPUMicros = float64(cpu.Microseconds()) / n
+		perRequest(&res, used)
 		res.Allocs = float64(after.Mallocs-before.Mallocs) / n
 		res.AllocBytes = float64(after.TotalAlloc-before.TotalAlloc) / n
-		res.Wakeups = float64(nvcsw1-nvcsw0) / n
 		res.MBPerSec = float64(moved) / res.Seconds / 1e6
 	}
 	return res, nil

@@ -28,3 +28,14 @@ func TestIdleModeNeedsNoConcurrencyFlags(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 100, p.idle)
 }
+
+func TestOneClientModeIsRefusedToH2load(t *testing.T) {
+	p, err := parseFlags([]string{"-url", "https://127.0.0.1/", "-proto", "h2", "-c", "10000", "-conns", "0", "-streammem"})
+	require.NoError(t, err)
+	require.Zero(t, p.conns)
+	require.True(t, p.streamMem)
+	_, err = parseFlags([]string{"-client", "h2load", "-url", "https://127.0.0.1/", "-proto", "h2", "-c", "10", "-conns", "0"})
+	require.ErrorContains(t, err, "h2load needs -conns >= 1")
+	_, err = parseFlags([]string{"-url", "https://127.0.0.1/", "-proto", "h2", "-conns", "-1"})
+	require.Error(t, err)
+}

@@ -24,17 +24,19 @@ import (
 
 // params are the flags of one run.
 type params struct {
-	client    string
-	proto     string
-	url       *url.URL
-	caFile    string
-	inFlight  int
-	conns     int
-	duration  time.Duration
-	warmup    time.Duration
-	bodySize  int
-	idle      int
-	count     int
+	client   string
+	proto    string
+	url      *url.URL
+	caFile   string
+	inFlight int
+	conns    int
+	duration time.Duration
+	warmup   time.Duration
+	bodySize int
+	idle     int
+	count    int
+	// streamMem asks for the memory held per request in flight.
+	streamMem bool
 	cpuProf   string
 	memProf   string
 	execTrace string
@@ -43,26 +45,30 @@ type params struct {
 // Result is the JSON the runner reads back. CPU and allocation figures are
 // per request; zero where the client cannot report them.
 type Result struct {
-	Client     string  `json:"client"`
-	Proto      string  `json:"proto"`
-	Requests   int64   `json:"requests"`
-	Failed     int64   `json:"failed"`
-	FirstError string  `json:"first_error,omitempty"`
-	Seconds    float64 `json:"seconds"`
-	ReqPerSec  float64 `json:"req_per_s"`
-	CPUMicros  float64 `json:"cpu_us_per_req"`
-	Allocs     float64 `json:"allocs_per_req"`
-	AllocBytes float64 `json:"bytes_per_req"`
-	P50Micros  float64 `json:"p50_us"`
-	P99Micros  float64 `json:"p99_us"`
-	MBPerSec   float64 `json:"mb_per_s"`
-	MaxRSSKiB  int64   `json:"max_rss_kib"`
-	// Wakeups is voluntary context switches per request (ru_nvcsw): how
-	// often a thread of the client blocked (netpoll, futex) and was woken.
-	Wakeups     float64 `json:"wakeups_per_req"`
+	Client      string  `json:"client"`
+	Proto       string  `json:"proto"`
+	Requests    int64   `json:"requests"`
+	Failed      int64   `json:"failed"`
+	FirstError  string  `json:"first_error,omitempty"`
+	Seconds     float64 `json:"seconds"`
+	ReqPerSec   float64 `json:"req_per_s"`
+	CPUMicros   float64 `json:"cpu_us_per_req"`
+	Allocs      float64 `json:"allocs_per_req"`
+	AllocBytes  float64 `json:"bytes_per_req"`
+	P50Micros   float64 `json:"p50_us"`
+	P99Micros   float64 `json:"p99_us"`
+	MBPerSec    float64 `json:"mb_per_s"`
+	MaxRSSKiB   int64   `json:"max_rss_kib"`
 	IdleConnKiB float64 `json:"idle_conn_kib,omitempty"`
 	// RequestMbps is each timed request's body rate, in order (-n only).
 	RequestMbps []float64 `json:"request_mbit_s,omitempty"`
+	// Vcsw and Ivcsw are voluntary (wake-ups) and involuntary context
+	// switches per request over the measured window.
+	Vcsw  float64 `json:"vcsw_per_req"`
+	Ivcsw float64 `json:"ivcsw_per_req"`
+	// StreamKiB is the Go heap and stacks the client holds per request in
+	// flight, at the end of the measured window with the load still on.
+	StreamKiB float64 `json:"stream_kib,omitempty"`
 }
 
 func main() {
@@ -99,12 +105,13 @@ func parseFlags(args []string) (*params, error) {
 	fs.StringVar(&rawURL, "url", "", "URL to load (required)")
 	fs.StringVar(&p.caFile, "ca", "", "PEM file of the CA to trust for https URLs")
 	fs.IntVar(&p.inFlight, "c", 1, "requests in flight")
-	fs.IntVar(&p.conns, "conns", 1, "HTTP/2 connections the streams are spread over (HTTP/1.1 uses one per request in flight)")
+	fs.IntVar(&p.conns, "conns", 1, "HTTP/2 connections the streams are spread over, one client each (HTTP/1.1 uses one per request in flight); 0: one client, which opens as many as the server's stream limit needs")
 	fs.DurationVar(&p.duration, "d", 2*time.Second, "measured duration")
 	fs.DurationVar(&p.warmup, "warmup", 300*time.Millisecond, "unmeasured run before the measurement (handshakes, buffers)")
 	fs.IntVar(&p.bodySize, "body", 0, "request body size in bytes; when positive the method is POST")
 	fs.IntVar(&p.idle, "idle", 0, "instead of load, open this many connections and report memory per idle connection")
 	fs.IntVar(&p.count, "n", 0, "instead of a duration, time this many requests one after another on one connection")
+	fs.BoolVar(&p.streamMem, "streammem", false, "report the Go heap and stacks held per request in flight")
 	fs.StringVar(&p.cpuProf, "cpuprofile", "", "write a CPU profile of the measured window to this file")
 	fs.StringVar(&p.execTrace, "trace", "", "write an execution trace (runtime/trace) of the measured window to this file")
 	fs.StringVar(&p.memProf, "memprofile", "", "write an allocation profile (every allocation sampled) to this file")
@@ -117,8 +124,10 @@ func parseFlags(args []string) (*params, error) {
 	}
 	p.url = u
 	switch {
-	case p.inFlight < 1 || p.conns < 1 || p.conns > p.inFlight && p.idle == 0:
-		return nil, errors.New("need 1 <= -conns <= -c")
+	case p.inFlight < 1 || p.conns < 0 || p.conns > p.inFlight && p.idle == 0:
+		return nil, errors.New("need 0 <= -conns <= -c and -c >= 1")
+	case p.conns == 0 && p.client == "h2load":
+		return nil, errors.New("h2load needs -conns >= 1: it opens exactly that many")
 	case p.count < 0:
 		return nil, errors.New("-n must not be negative")
 	case p.count > 0 && (p.inFlight != 1 || p.conns != 1 || p.idle > 0):

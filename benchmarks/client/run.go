@@ -14,21 +14,45 @@ import (
 // snapshot is the process counters at one instant.
 type snapshot struct {
 	at      time.Time
-	cpu     time.Duration
-	nvcsw   int64
+	usage   usage
 	mallocs uint64
 	bytes   uint64
 	done    int64
 	rbytes  int64
 }
 
-// cpuTime returns the process's CPU time and its voluntary context switches.
-func cpuTime() (time.Duration, int64) {
+// usage is what the kernel counts for a process: CPU time and context
+// switches. A voluntary switch is a wait (for the network, a lock, a
+// channel: the thread sleeps and is woken again), so voluntary switches per
+// request count the client's wake-ups; involuntary ones are preemptions.
+type usage struct {
+	cpu         time.Duration
+	vcsw, ivcsw int64
+}
+
+func (u usage) sub(v usage) usage {
+	return usage{cpu: u.cpu - v.cpu, vcsw: u.vcsw - v.vcsw, ivcsw: u.ivcsw - v.ivcsw}
+}
+
+// selfUsage sums every thread of this process (RUSAGE_SELF).
+func selfUsage() usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0
+		return usage{}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), int64(ru.Nvcsw)
+	return usage{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), vcsw: ru.Nvcsw, ivcsw: ru.Nivcsw}
+}
+
+// perRequest fills res's CPU and context-switch figures from the counters
+// of the window in which res.Requests completed.
+func perRequest(res *Result, u usage) {
+	if res.Requests <= 0 {
+		return
+	}
+	n := float64(res.Requests)
+	res.CPUMicros = float64(u.cpu.Nanoseconds()) / 1e3 / n
+	res.Vcsw = float64(u.vcsw) / n
+	res.Ivcsw = float64(u.ivcsw) / n
 }
 
 func maxRSSKiB() int64 {
@@ -39,9 +63,14 @@ func maxRSSKiB() int64 {
 	return ru.Maxrss
 }
 
-// runLoad keeps p.inFlight requests going for p.warmup, then measures for
-// p.duration. Requests that finish after the measurement ends are not
-// counted; their cost is small next to the measured window.
+// maxWarmup bounds the wait for every caller's first request: a client
+// that cannot open its connections by then is measured as it is.
+const maxWarmup = 20 * time.Second
+
+// runLoad keeps p.inFlight requests going for p.warmup and until every
+// caller has finished one request, then measures for p.duration. Requests
+// that finish after the measurement ends are not counted; their cost is
+// small next to the measured window.
 func runLoad(p *params) (Result, error) {
 	cs, err := newClients(p)
 	if err != nil {
@@ -56,13 +85,27 @@ func runLoad(p *params) (Result, error) {
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	start := make(chan struct{})
+	// warm is closed once every caller has finished a request: its
+	// connection is open and its handshake is out of the measurement.
+	warm := make(chan struct{})
+	var cold atomic.Int64
+	cold.Store(int64(p.inFlight))
 	var wg sync.WaitGroup
 	for i := range p.inFlight {
 		w := cs.newWorker(i)
 		wg.Go(func() {
+			<-start
+			first := true
 			for ctx.Err() == nil {
 				t0 := time.Now()
 				n, err := w.do()
+				if first {
+					first = false
+					if cold.Add(-1) == 0 {
+						close(warm)
+					}
+				}
 				if err != nil {
 					if ctx.Err() == nil {
 						failed.Add(1)
@@ -78,14 +121,24 @@ func runLoad(p *params) (Result, error) {
 			}
 		})
 	}
+	// The callers' goroutines and requests are built and parked: what the
+	// load adds to this is what the client holds for the requests in flight.
+	var idleMem uint64
+	if p.streamMem {
+		idleMem = inUse()
+	}
+	close(start)
 	take := func() snapshot {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		cpu, nvcsw := cpuTime()
-		return snapshot{at: time.Now(), cpu: cpu, nvcsw: nvcsw, mallocs: ms.Mallocs, bytes: ms.TotalAlloc,
+		return snapshot{at: time.Now(), usage: selfUsage(), mallocs: ms.Mallocs, bytes: ms.TotalAlloc,
 			done: done.Load(), rbytes: rbytes.Load()}
 	}
 	time.Sleep(p.warmup)
+	select {
+	case <-warm:
+	case <-time.After(maxWarmup):
+	}
 	failed.Store(0)
 	stopProfiles, err := startProfiles(p)
 	if err != nil {
@@ -98,11 +151,18 @@ func runLoad(p *params) (Result, error) {
 	measuring.Store(true)
 	time.Sleep(p.duration)
 	b := take()
+	measuring.Store(false)
 	if err := stopProfiles(); err != nil {
 		cancel()
 		cs.close()
 		wg.Wait()
 		return Result{}, err
+	}
+	// Sampled while every request is still in flight, after a collection so
+	// that only live memory counts.
+	var loadMem uint64
+	if p.streamMem {
+		loadMem = inUse()
 	}
 	cancel()
 	// Requests in flight end when the clients close their connections.
@@ -113,13 +173,15 @@ func runLoad(p *params) (Result, error) {
 	if e, ok := firstErr.Load().(string); ok {
 		res.FirstError = e
 	}
+	if p.streamMem && loadMem > idleMem {
+		res.StreamKiB = float64(loadMem-idleMem) / 1024 / float64(p.inFlight)
+	}
 	if res.Requests > 0 {
 		n := float64(res.Requests)
+		perRequest(&res, b.usage.sub(a.usage))
 		res.ReqPerSec = n / res.Seconds
-		res.CPUMicros = float64((b.cpu - a.cpu).Microseconds()) / n
 		res.Allocs = float64(b.mallocs-a.mallocs) / n
 		res.AllocBytes = float64(b.bytes-a.bytes) / n
-		res.Wakeups = float64(b.nvcsw-a.nvcsw) / n
 		res.P50Micros = float64(hist.Quantile(0.5).Microseconds())
 		res.P99Micros = float64(hist.Quantile(0.99).Microseconds())
 		moved := b.rbytes - a.rbytes + int64(p.bodySize)*res.Requests

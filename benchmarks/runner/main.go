@@ -32,6 +32,9 @@ type Result struct {
 	MBPerSec    float64 `json:"mb_per_s"`
 	MaxRSSKiB   int64   `json:"max_rss_kib"`
 	IdleConnKiB float64 `json:"idle_conn_kib"`
+	Vcsw        float64 `json:"vcsw_per_req"`
+	Ivcsw       float64 `json:"ivcsw_per_req"`
+	StreamKiB   float64 `json:"stream_kib"`
 
 	RequestMbps []float64 `json:"request_mbit_s"` // each timed download, in order (-n)
 }
@@ -91,7 +94,8 @@ func main() {
 		}
 		cfg.ports[name] = p
 	}
-	cfg.perCellMax = cfg.duration + time.Minute
+	// The driver waits up to 20 s for every caller's first request.
+	cfg.perCellMax = cfg.duration + 2*time.Minute
 	cells := buildMatrix(cfg.servers, cfg.quick)
 	if *only != "" {
 		cells = slices.DeleteFunc(cells, func(c cell) bool { return !strings.Contains(c.workload, *only) })
@@ -128,8 +132,11 @@ func measure(cfg *config, cells []cell) map[string][]Result {
 			c := cells[(i+shift)%len(cells)]
 			n++
 			res, err := runCell(cfg, c)
-			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req", res.ReqPerSec, res.CPUMicros)
-			if c.count > 0 {
+			status := fmt.Sprintf("%.0f req/s, %.1f µs CPU/req, %.2f wake-ups/req", res.ReqPerSec, res.CPUMicros, res.Vcsw)
+			switch {
+			case c.idle > 0:
+				status = fmt.Sprintf("%.1f KiB/conn", res.IdleConnKiB)
+			case c.count > 0:
 				status = fmt.Sprintf("%.0f Mbit/s, each download %.0f", res.MBPerSec*8, res.RequestMbps)
 			}
 			if err != nil {
@@ -167,6 +174,9 @@ func runCell(cfg *config, c cell) (Result, error) {
 	}
 	if c.body > 0 {
 		args = append(args, "-body", strconv.Itoa(c.body))
+	}
+	if c.workload == wMany && c.client != "h2load" {
+		args = append(args, "-streammem")
 	}
 	limit := cfg.perCellMax
 	if c.count > 0 {

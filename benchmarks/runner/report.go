@@ -30,6 +30,9 @@ func median(rs []Result, f func(Result) float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
+// failures counts the failed requests of a cell's rounds, and a round in
+// which nothing completed as one more, so that a cell which measured
+// nothing never reads as clean.
 func failures(rs []Result) (int64, string) {
 	var n int64
 	var first string
@@ -38,8 +41,11 @@ func failures(rs []Result) (int64, string) {
 		if first == "" {
 			first = r.FirstError
 		}
-		if r.Requests == 0 && r.FirstError != "" {
+		if r.Requests == 0 {
 			n++
+			if first == "" {
+				first = "no request completed"
+			}
 		}
 	}
 	return n, first
@@ -56,15 +62,15 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 	fmt.Fprintln(w, "run in their own processes pinned to one core; each client runs alone, pinned to the other")
 	fmt.Fprintln(w, "core, so its CPU time, allocations and memory are its own.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run it again with one command (about 15 minutes; `--quick` for about 3):")
+	fmt.Fprintln(w, "Run it again with one command (about 15 minutes; `--quick`, the cells the targets are judged on")
+	fmt.Fprintln(w, "in one round, about 3):")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "    %s\n\n", cfg.command)
-	fmt.Fprintf(w, "Measured %s; %d interleaved round(s) of %v per cell after a 300 ms warm-up; every figure is\n",
+	fmt.Fprintf(w, "Measured %s; %d interleaved round(s) of %v per cell after a warm-up (300 ms, and for the Go\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), cfg.rounds, cfg.duration)
-	fmt.Fprintln(w, "the median over the rounds. **CPU µs/req** (the client's user+sys time over the requests it")
-	fmt.Fprintln(w, "completed) is steadier than req/s on a shared machine. allocs/req and B/req come from the Go")
-	fmt.Fprintln(w, "runtime's counters over the measured window (what `-benchmem` reports). p50/p99 are latencies")
-	fmt.Fprintln(w, "from an HDR-style histogram (h2load reports none). RSS is the client's peak.")
+	fmt.Fprintln(w, "clients also until every caller has had its first response, so that every connection is open);")
+	fmt.Fprint(w, "every figure is ")
+	fmt.Fprint(w, methodText)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Versions and machine:")
 	fmt.Fprintln(w)
@@ -91,12 +97,50 @@ func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result
 			case wShaped:
 				writeShapedTable(w, cfg, rows, res)
 			default:
-				writeLoadTable(w, rows, res)
+				writeLoadTable(w, rows, res, wl == wMany)
 			}
 			fmt.Fprintln(w)
 		}
 	}
 }
+
+// methodText says how every figure is measured.
+const methodText = `the median over the rounds.
+
+- **CPU µs/req**: the client's user+sys time over the requests it completed in the measured
+  window; steadier than req/s on a shared machine. For the Go clients, getrusage(RUSAGE_SELF)
+  before and after the window. h2load runs as a child with the same warm-up
+  (` + "`--warm-up-time`" + `); its counters are read from /proc (summed over its threads) when it
+  prints that its measured window has started and subtracted from its rusage at exit, so its
+  start-up, handshakes and warm-up are not counted but closing its connections after the window
+  is (a few µs per connection).
+- **wake-ups/req**: voluntary context switches per request over the same window (ru_nvcsw, the
+  times a thread of the client slept waiting for the network, a lock or a channel and was woken
+  again); **preempted/req**: involuntary ones (ru_nivcsw), which depend more on what else the
+  machine runs.
+- **allocs/req** and **B/req** come from the Go runtime's counters over the window (what
+  ` + "`-benchmem`" + ` reports). **p50/p99** are latencies from an HDR-style histogram (h2load reports
+  none). **RSS** is the client's peak.
+- Bodies are handled as each client's users do. plex and net/http (and x-net): one
+  ` + "`http.Request`" + ` per caller goroutine, reused; the response body drained with
+  ` + "`io.Copy(io.Discard, resp.Body)`" + ` and closed; an upload's body is a ` + "`bytes.Reader`" + ` behind
+  ` + "`io.NopCloser`" + ` (what ` + "`http.NewRequest`" + ` makes of one) with its Content-Length. fasthttp: a
+  ` + "`Request`" + ` and ` + "`Response`" + ` acquired once per caller and reused, ` + "`HostClient.Do`" + `, which reads
+  the whole body into the response's buffer, and ` + "`SetBodyRaw`" + ` for uploads. h2load discards
+  what it reads and sends each upload's body from a file (` + "`-d`" + `) in the page cache.
+- HTTP/1.1 uses one connection per request in flight (h2load with ` + "`--h1 -m 1`" + `, no
+  pipelining). HTTP/2 rows say how many connections: "on N conn(s)" is N client instances with
+  the streams spread evenly; "one client" is a single instance whose pool opens another connection
+  whenever the server's stream limit (1,000 on Go's server, 1,024 on nginx) is reached.
+- **KiB/stream** (10k in flight): the Go heap and stacks in use after a garbage collection at the
+  end of the measured window, with every request still in flight, less the same figure taken with
+  the callers' goroutines and requests built but not yet started, divided by the requests in
+  flight: what the client holds per request outstanding, connections included.
+- **Memory per idle connection**: one client instance per connection (for HTTP/2, which would
+  otherwise put every request on one connection), each opened by a request that the Go server
+  holds for 200 ms; the Go heap and stacks in use after a garbage collection, less the figure
+  before, divided by the connections. The client's own fixed cost is shared out in it.
+`
 
 func serverName(s string) string {
 	if s == "go" {
@@ -105,9 +149,13 @@ func serverName(s string) string {
 	return s
 }
 
-func writeLoadTable(w io.Writer, rows []cell, res map[string][]Result) {
-	fmt.Fprintln(w, "| client | setup | req/s | CPU µs/req | allocs/req | B/req | p50 | p99 | MB/s | RSS MiB | failed |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+func writeLoadTable(w io.Writer, rows []cell, res map[string][]Result, streams bool) {
+	head, align := "", ""
+	if streams {
+		head, align = " KiB/stream |", "---:|"
+	}
+	fmt.Fprintln(w, "| client | setup | req/s | CPU µs/req | wake-ups/req | preempted/req | allocs/req | B/req | p50 | p99 | MB/s | RSS MiB |"+head+" failed |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"+align+"---:|")
 	for _, c := range rows {
 		rs := res[c.key()]
 		failed, first := failures(rs)
@@ -116,17 +164,23 @@ func writeLoadTable(w io.Writer, rows []cell, res map[string][]Result) {
 			fail += " (" + clip(first) + ")"
 		}
 		isGo := c.client != "h2load"
-		fmt.Fprintf(w, "| %s | %s | %.0f | %.1f | %s | %s | %s | %s | %.0f | %.0f | %s |\n",
+		stream := ""
+		if streams {
+			stream = " " + goOnly(isGo, "%.1f", streamKiB(rs)) + " |"
+		}
+		fmt.Fprintf(w, "| %s | %s | %.0f | %.1f | %.2f | %.2f | %s | %s | %s | %s | %.0f | %.0f |%s %s |\n",
 			c.client, c.setup(),
 			median(rs, func(r Result) float64 { return r.ReqPerSec }),
 			median(rs, func(r Result) float64 { return r.CPUMicros }),
+			median(rs, func(r Result) float64 { return r.Vcsw }),
+			median(rs, func(r Result) float64 { return r.Ivcsw }),
 			goOnly(isGo, "%.1f", median(rs, func(r Result) float64 { return r.Allocs })),
 			goOnly(isGo, "%.0f", median(rs, func(r Result) float64 { return r.AllocBytes })),
 			micros(isGo, median(rs, func(r Result) float64 { return r.P50Micros })),
 			micros(isGo, median(rs, func(r Result) float64 { return r.P99Micros })),
 			median(rs, func(r Result) float64 { return r.MBPerSec }),
 			median(rs, func(r Result) float64 { return float64(r.MaxRSSKiB) / 1024 }),
-			fail)
+			stream, fail)
 	}
 }
 
