@@ -138,6 +138,9 @@ func (pp *pipe) writeLoop() {
 	timer.Stop()
 	defer timer.Stop()
 	var iov [][]byte
+	// bufs is declared once: WriteTo takes its address, which moves it to
+	// the heap, and a fresh one per write would be an allocation per write.
+	var bufs net.Buffers
 	for {
 		n, eof, wait := pp.takeDue(&iov)
 		if n == 0 && !eof {
@@ -158,7 +161,7 @@ func (pp *pipe) writeLoop() {
 			continue
 		}
 		if n > 0 {
-			bufs := net.Buffers(iov)
+			bufs = iov
 			if _, err := bufs.WriteTo(pp.dst); err != nil {
 				pp.abort()
 				return
