@@ -51,6 +51,16 @@ func failures(rs []Result) (int64, string) {
 	return n, first
 }
 
+// failedText is a table's "failed" column: the count, and the first
+// error in brackets when there is one.
+func failedText(rs []Result) string {
+	n, first := failures(rs)
+	if first == "" {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("%d (%s)", n, clip(first))
+}
+
 func writeReport(w io.Writer, cfg *config, cells []cell, res map[string][]Result) {
 	fmt.Fprintln(w, "# Benchmarks")
 	fmt.Fprintln(w)
@@ -158,11 +168,7 @@ func writeLoadTable(w io.Writer, rows []cell, res map[string][]Result, streams b
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"+align+"---:|")
 	for _, c := range rows {
 		rs := res[c.key()]
-		failed, first := failures(rs)
-		fail := fmt.Sprint(failed)
-		if first != "" {
-			fail += " (" + clip(first) + ")"
-		}
+		fail := failedText(rs)
 		isGo := c.client != "h2load"
 		stream := ""
 		if streams {

@@ -187,11 +187,7 @@ func writeShapedTable(w io.Writer, cfg *config, rows []cell, res map[string][]Re
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, c := range rows {
 		rs := res[c.key()]
-		failed, first := failures(rs)
-		fail := fmt.Sprint(failed)
-		if first != "" {
-			fail += " (" + clip(first) + ")"
-		}
+		fail := failedText(rs)
 		a, b := downloadMbps(rs, 0), downloadMbps(rs, -1)
 		fmt.Fprintf(w, "| %s | %s | %.0f | %.0f%% | %.0f | %.0f%% | %.0f | %.0f | %s |\n", c.client, c.setup(),
 			a, a/linkMbps()*100, b, b/linkMbps()*100,
