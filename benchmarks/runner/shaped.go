@@ -163,10 +163,10 @@ func downloadMbps(rs []Result, i int) float64 {
 
 func shapedGoal(f finder) (string, bool) {
 	plex := downloadMbps(f("plex", "h2", true, wShaped, 1, 1), 0) / linkMbps() * 100
+	xnet := downloadMbps(f("x-net", "h2", true, wShaped, 1, 1), 0) / linkMbps() * 100
 	if plex == 0 {
 		return "0.0", false
 	}
-	xnet := downloadMbps(f("x-net", "h2", true, wShaped, 1, 1), 0) / linkMbps() * 100
 	return fmt.Sprintf("%.0f%% (x-net %.0f%%)", plex, xnet), plex >= shapedTarget
 }
 

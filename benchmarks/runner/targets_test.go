@@ -114,3 +114,32 @@ func TestTargetsWhoseCellsFailedOrDidNotRunSaySo(t *testing.T) {
 	// A target run on no server is left out.
 	require.Empty(t, targetLine(t, nil, res, "HTTP/1.1 1 MiB download (TLS"))
 }
+
+// judgedCells finds a quick run's cells by judging every target against a
+// finder that returns nothing, so a target must ask for the same cells
+// whatever its lookups return.
+func TestTargetsLookUpTheSameCellsWhateverTheyFind(t *testing.T) {
+	cells := buildMatrix([]string{"nginx", "go"}, false)
+	res := fakeResults(cells)
+	asked := func(value func(finder), full bool) []string {
+		var keys []string
+		value(func(client, proto string, tls bool, wl string, inFlight, conns int) []Result {
+			c, ok := findCell(cells, "go", client, proto, tls, wl, inFlight, conns)
+			require.True(t, ok, "no cell %s %s %s", client, proto, wl)
+			keys = append(keys, c.key())
+			if full {
+				return res[c.key()]
+			}
+			return nil
+		})
+		return keys
+	}
+	for _, tg := range targets {
+		judge := func(f finder) { tg.value(f) }
+		require.Equal(t, asked(judge, true), asked(judge, false), tg.goal)
+	}
+	for _, r := range reports {
+		judge := func(f finder) { r.value(f) }
+		require.Equal(t, asked(judge, true), asked(judge, false), r.what)
+	}
+}
