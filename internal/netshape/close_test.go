@@ -1,6 +1,7 @@
 package netshape
 
 import (
+	"context"
 	"io"
 	"net"
 	"testing"
@@ -11,7 +12,11 @@ import (
 )
 
 func TestCloseEndsEveryConnectionAndLeavesNoGoroutine(t *testing.T) {
-	u := startUpstream(t, func(c *net.TCPConn) { io.Copy(io.Discard, c) })
+	served := make(chan struct{}, 3)
+	u := startUpstream(t, func(c *net.TCPConn) {
+		served <- struct{}{}
+		io.Copy(io.Discard, c)
+	})
 	before := goleak.IgnoreCurrent()
 	p, err := Listen("127.0.0.1:0", u.addr(), Link{Delay: 50 * time.Millisecond, BitsPerSecond: 8e6})
 	require.NoError(t, err)
@@ -22,6 +27,17 @@ func TestCloseEndsEveryConnectionAndLeavesNoGoroutine(t *testing.T) {
 		_, err := c.Write(make([]byte, 64<<10))
 		require.NoError(t, err)
 		conns = append(conns, c)
+	}
+	// Close once the proxy serves all three (it has dialed the upstream
+	// for each), not while they may still wait in its accept queue.
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	for range conns {
+		select {
+		case <-served:
+		case <-ctx.Done():
+			t.Fatal("the proxy never forwarded every connection")
+		}
 	}
 	require.NoError(t, p.Close())
 	for _, c := range conns {
