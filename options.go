@@ -272,7 +272,9 @@ func WithAdaptiveWindow(enabled bool) Option {
 // connection lends that stream credit beyond this window when bytes
 // buffered, unread, for other streams hold it, so reading bodies in any
 // order always makes progress; buffering then stays within this window
-// plus the streams' own windows.
+// plus the streams' own windows. A non-zero n fixes the windows, as
+// WithInitialStreamWindowSize describes; while they adapt, the connection
+// window may grow to twice WithMaxStreamWindowSize (32 MiB by default).
 func WithInitialConnWindowSize(n uint32) Option {
 	return func(c *config) { c.connWindow = n }
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -43,26 +42,6 @@ var bulkService = grpc.ServiceDesc{
 	}},
 }
 
-// startBulkGRPC serves bulkService with grpc-go's default server options
-// (keepalive enforcement included) over h2c on a loopback port.
-func startBulkGRPC(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := grpc.NewServer()
-	s.RegisterService(&bulkService, struct{}{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		s.Stop()
-		<-done
-	})
-	return "http://" + ln.Addr().String()
-}
-
 // Large downloads from grpc-go, one after another and several at once on
 // one connection, with plex's adaptive windows on: plex sends PINGs to
 // measure the path, and grpc-go, which answers the third PING in a row
@@ -70,7 +49,7 @@ func startBulkGRPC(t *testing.T) string {
 // "too_many_pings"), never has a reason to. Every byte arrives and no
 // GOAWAY does.
 func TestGRPCServerToleratesBDPPings(t *testing.T) {
-	base := startBulkGRPC(t)
+	base := serveGRPC(t, &bulkService)
 	var goAways, pings atomic.Int32
 	var goAwayText atomic.Value
 	c, err := plex.New(

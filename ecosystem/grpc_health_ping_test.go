@@ -43,7 +43,7 @@ func openQuietStream(t *testing.T, ctx context.Context, hc *http.Client, base st
 // HEADERS or DATA arrive), so the stream lives on. The price is that a
 // silent connection is checked less often.
 func TestGRPCHealthCheckPingsSideBySide(t *testing.T) {
-	base := startGRPC(t)
+	base := serveGRPC(t, &echoService)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

@@ -3,7 +3,6 @@ package ecosystem_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -50,26 +49,6 @@ var echoService = grpc.ServiceDesc{
 	}},
 }
 
-// startGRPC serves echoService with grpc-go's default server options
-// (keepalive enforcement included) over h2c on a loopback port.
-func startGRPC(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := grpc.NewServer()
-	s.RegisterService(&echoService, struct{}{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		s.Stop()
-		<-done
-	})
-	return "http://" + ln.Addr().String()
-}
-
 // TestGRPCServerToleratesCanceledStreams drives thousands of bidi streams
 // through plex to a grpc-go server and cancels each mid-flight, some after
 // the server answered, most before it said anything. grpc-go answers the
@@ -79,7 +58,7 @@ func startGRPC(t *testing.T) string {
 // that. No GOAWAY may reach the client and no stream may fail otherwise
 // than by its own cancellation.
 func TestGRPCServerToleratesCanceledStreams(t *testing.T) {
-	base := startGRPC(t)
+	base := serveGRPC(t, &echoService)
 	var goAways atomic.Int32
 	var goAwayText atomic.Value
 	c, err := plex.New(

@@ -67,11 +67,9 @@ import "time"
 // ClientConn.mu.
 type bdpEstimator struct {
 	// streamWin is the window streams get once read from; 0 when the
-	// windows are fixed. connCap is the connection window's cap.
+	// windows are fixed. Its cap is cc.cfg.MaxStreamWindowSize (0 when
+	// fixed) and the connection window's follows from it.
 	streamWin uint32
-	streamCap uint32
-	connCap   uint32
-	baseConn  uint32 // the initial connection window
 
 	out    bool  // the BDP PING awaits its ACK
 	grew   bool  // the last sample grew the window
@@ -127,12 +125,7 @@ func newBDPEstimator(cfg *Config) bdpEstimator {
 	if cfg.MaxStreamWindowSize == 0 {
 		return bdpEstimator{}
 	}
-	return bdpEstimator{
-		streamWin: cfg.InitialStreamWindowSize,
-		streamCap: cfg.MaxStreamWindowSize,
-		connCap:   uint32(min(maxWindow, max(int64(cfg.InitialConnWindowSize), 2*int64(cfg.MaxStreamWindowSize)))),
-		baseConn:  cfg.InitialConnWindowSize,
-	}
+	return bdpEstimator{streamWin: cfg.InitialStreamWindowSize}
 }
 
 // countDataLocked counts n bytes of DATA that the connection window
@@ -148,7 +141,7 @@ func (cc *ClientConn) countDataLocked(n uint32) {
 // sampleLocked starts a sample (a.ping) when one is due after DATA for cs.
 func (cc *ClientConn) sampleLocked(cs *stream, a *actions) {
 	b := &cc.bdp
-	if b.out || b.streamWin >= b.streamCap { // under way, fixed windows, or grown to the cap
+	if b.out || b.streamWin >= cc.cfg.MaxStreamWindowSize { // under way, fixed windows, or grown to the cap
 		return
 	}
 	if cs.gotLen < int64(b.streamWin)/2 || len(cc.pings.out) != 0 || a.ping {
@@ -187,8 +180,10 @@ func (cc *ClientConn) bdpAckLocked(data [8]byte, a *actions) bool {
 	b.bwMax = max(b.bwMax, bw)
 	switch {
 	case limited && rising:
-		b.streamWin = uint32(min(2*int64(b.streamWin), int64(b.streamCap)))
-		target := min(int64(b.connCap), max(int64(b.baseConn), 2*int64(b.streamWin)))
+		b.streamWin = uint32(min(2*int64(b.streamWin), int64(cc.cfg.MaxStreamWindowSize)))
+		// Twice the stream window, never below the initial connection
+		// window nor above the protocol's limit.
+		target := min(maxWindow, max(int64(cc.cfg.InitialConnWindowSize), 2*int64(b.streamWin)))
 		a.connWU += cc.recvWin.raise(uint32(target))
 		b.grew, b.stable, b.next = true, 0, time.Time{}
 	case rising || (b.grew && !falling):

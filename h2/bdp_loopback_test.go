@@ -78,12 +78,8 @@ func (c *delayedConn) Close() error {
 // startZerosServer starts Go's HTTP/2 server (h2c) answering /?n=N with N
 // zero bytes.
 func startZerosServer(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var protos http.Protocols
-	protos.SetUnencryptedHTTP2(true)
 	chunk := make([]byte, 64<<10)
-	srv := &http.Server{Protocols: &protos, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return startH2CServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
 		for n > 0 {
 			m, err := w.Write(chunk[:min(n, len(chunk))])
@@ -92,17 +88,7 @@ func startZerosServer(t *testing.T) string {
 			}
 			n -= m
 		}
-	})}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
-	return ln.Addr().String()
+	}))
 }
 
 // Go's own server, 20 ms away: once the application has read a few MiB

@@ -147,13 +147,7 @@ func TestBDPPingCountsInThePingBudget(t *testing.T) {
 // window, however fast the connection: buffering stays bounded by the caps.
 func TestSlowReaderBuffersAtMostTheCap(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		path := newPathSim(time.Millisecond, 0)
-		p := startZeroPeer(path.server)
-		cc, err := NewClientConn(path.client, nil, nil, nil)
-		require.NoError(t, err)
-		defer path.close()
-		defer p.stop()
-		defer cc.Close()
+		cc, _ := connOverPath(t, nil, time.Millisecond, 0)
 
 		respA, err := cc.RoundTrip(mustGet(t, fmt.Sprintf("http://peer/%d/1", 256*mib)))
 		require.NoError(t, err)

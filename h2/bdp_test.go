@@ -32,13 +32,7 @@ func (r pathRun) rate() float64 { return float64(r.bytes) * 8 / r.elapsed.Second
 func downloadOverPath(t *testing.T, cfg *Config, rtt time.Duration, rate int64, size int) pathRun {
 	var run pathRun
 	synctest.Test(t, func(t *testing.T) {
-		path := newPathSim(rtt, rate)
-		p := startZeroPeer(path.server)
-		cc, err := NewClientConn(path.client, cfg, nil, nil)
-		require.NoError(t, err)
-		defer path.close()
-		defer p.stop()
-		defer cc.Close()
+		cc, p := connOverPath(t, cfg, rtt, rate)
 
 		start := time.Now()
 		req, err := http.NewRequest("GET", fmt.Sprintf("http://peer/%d/1", size), nil)
@@ -107,13 +101,7 @@ func TestAdaptiveWindowFillsLongFastPath(t *testing.T) {
 // worth sampling.
 func TestAdaptiveWindowStopsAtTheLinkRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		path := newPathSim(longRTT, gigabit/10)
-		p := startZeroPeer(path.server)
-		cc, err := NewClientConn(path.client, nil, nil, nil)
-		require.NoError(t, err)
-		defer path.close()
-		defer p.stop()
-		defer cc.Close()
+		cc, p := connOverPath(t, nil, longRTT, gigabit/10)
 		pings := func() int {
 			p.mu.Lock()
 			defer p.mu.Unlock()
@@ -165,6 +153,19 @@ func TestFixedWindowsSendNoBDPPing(t *testing.T) {
 	require.Equal(t, int64(4*mib), r.streamWin)
 	require.Greater(t, r.maxStreamWin, int64(mib/2))
 	require.Equal(t, int64(16*mib), r.connWin, "twice the stream cap is below the initial connection window")
+}
+
+// connOverPath connects a ClientConn with cfg to a zero peer across a
+// pathSim, inside a synctest bubble; the test's cleanup closes all three.
+func connOverPath(t *testing.T, cfg *Config, rtt time.Duration, rate int64) (*ClientConn, *flowPeer) {
+	path := newPathSim(rtt, rate)
+	t.Cleanup(path.close)
+	p := startZeroPeer(path.server)
+	t.Cleanup(p.stop)
+	cc, err := NewClientConn(path.client, cfg, nil, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { cc.Close() })
+	return cc, p
 }
 
 // startZeroPeer is a round-robin flowPeer whose bodies are zero bytes.

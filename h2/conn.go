@@ -110,16 +110,9 @@ func NewClientConn(nc net.Conn, cfg *Config, tlsState *tls.ConnectionState, onCh
 	cc.pings.init()
 	// A cleartext socket is read and written directly (sockio says why);
 	// over TLS the dialer did the same beneath crypto/tls.
-	var in io.Reader = nc
-	var out io.Writer = nc
-	if r := sockio.NewReader(nc); r != nil {
-		in = r
-	}
-	if w := sockio.NewWriter(nc); w != nil {
-		out = w
-	}
-	cc.w.bw = burstBuffer{w: &timeoutWriter{nc: nc, out: out, d: c.WriteByteTimeout}}
-	cc.rd = newConnReader(in, cc.hasStreams)
+	sock := sockio.Wrap(nc)
+	cc.w.bw = burstBuffer{w: &timeoutWriter{nc: nc, out: sock, d: c.WriteByteTimeout}}
+	cc.rd = newConnReader(sock, cc.hasStreams)
 	cc.fr = http2.NewFramer(&cc.w.bw, cc.rd)
 	cc.fr.SetMaxReadFrameSize(c.MaxReadFrameSize)
 	cc.fr.SetReuseFrames() // frames are never kept past the next read

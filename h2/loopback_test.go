@@ -74,13 +74,14 @@ func dialTLS(t testing.TB, srv *httptest.Server, cfg *tls.Config) *ClientConn {
 	return cc
 }
 
-// startH2CServer starts Go's server speaking HTTP/2 with prior knowledge.
-func startH2CServer(t testing.TB) string {
+// startH2CServer starts Go's server speaking HTTP/2 with prior knowledge,
+// serving h.
+func startH2CServer(t testing.TB, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	var protos http.Protocols
 	protos.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Handler: loopbackHandler(), Protocols: &protos}
+	srv := &http.Server{Handler: h, Protocols: &protos}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -179,7 +180,7 @@ func TestLoopbackTLS(t *testing.T) {
 }
 
 func TestLoopbackH2C(t *testing.T) {
-	addr := startH2CServer(t)
+	addr := startH2CServer(t, loopbackHandler())
 	cc := dialH2C(t, addr)
 	checkExchanges(t, cc, "http://"+addr)
 }
