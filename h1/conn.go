@@ -15,6 +15,7 @@ import (
 
 	"github.com/plexhttp/plex/internal/deadline"
 	"github.com/plexhttp/plex/internal/netclose"
+	"github.com/plexhttp/plex/internal/sockio"
 	"github.com/plexhttp/plex/internal/timeout"
 )
 
@@ -101,6 +102,7 @@ type Conn struct {
 // It belongs to whoever owns the write side.
 type countingWriter struct {
 	c        *Conn
+	dst      io.Writer // c.nc, or its socket written directly (see socketIO)
 	deadline deadline.Lazy
 	now      time.Time // if set, a clock reading just taken, for arm to use
 }
@@ -112,7 +114,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 		if d > 0 {
 			w.arm(d)
 		}
-		n, err := w.c.nc.Write(p[total:])
+		n, err := w.dst.Write(p[total:])
 		total += n
 		w.c.written.Add(int64(n))
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -151,10 +153,23 @@ func NewConn(nc net.Conn, cfg *Config, opts ConnOptions, onChange func()) *Conn 
 	c.ctxDone = c.abortForContext
 	c.cw.c = c
 	c.rd.c = c
+	c.rd.src, c.cw.dst = socketIO(nc)
 	c.br = bufio.NewReaderSize(&c.rd, cfg.readBufferSize())
 	c.bw = bufio.NewWriterSize(&c.cw, cfg.writeBufferSize())
 	c.peek.init(nc)
 	return c
+}
+
+// socketIO returns what the connection reads from and writes to: a
+// cleartext TCP socket directly, through internal/sockio, as HTTP/2's
+// reader and writer and (beneath TLS) alpn do, else nc itself. nc stays
+// what NetConn and GotConnInfo give, the *net.TCPConn that net/http gives.
+func socketIO(nc net.Conn) (io.Reader, io.Writer) {
+	r, w := sockio.NewReader(nc), sockio.NewWriter(nc)
+	if r == nil || w == nil {
+		return nc, nc
+	}
+	return r, w
 }
 
 // Reserve takes the connection's single slot if it is free and usable.

@@ -2,6 +2,7 @@ package h1
 
 import (
 	"errors"
+	"io"
 	"os"
 	"time"
 
@@ -17,18 +18,19 @@ import (
 // It belongs to whoever owns the read side (see Conn).
 type netReader struct {
 	c     *Conn
+	src   io.Reader // c.nc, or its socket read directly (see socketIO)
 	armed bool
 }
 
 func (r *netReader) Read(p []byte) (int, error) {
 	if !r.armed {
-		return r.c.nc.Read(p)
+		return r.src.Read(p)
 	}
 	d := r.c.cfg.BodyReadTimeout
 	if err := r.c.nc.SetReadDeadline(time.Now().Add(d)); err != nil {
 		return 0, err
 	}
-	n, err := r.c.nc.Read(p)
+	n, err := r.src.Read(p)
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 		err = timeout.Errorf("body read timeout: no byte for %v", d)
 	}

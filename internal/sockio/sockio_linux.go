@@ -78,7 +78,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 	r.p = nil
 	switch {
 	case err != nil:
-		return 0, opError("read", r.nc, unwrapOp(err))
+		return 0, reOp("read", r.nc, err)
 	case en != 0:
 		return 0, opError("read", r.nc, os.NewSyscallError("read", en))
 	case n == 0:
@@ -119,7 +119,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.p = nil
 	switch {
 	case err != nil:
-		return n, opError("write", w.nc, unwrapOp(err))
+		return n, reOp("write", w.nc, err)
 	case en != 0:
 		return n, opError("write", w.nc, os.NewSyscallError("write", en))
 	case w.short:
@@ -152,14 +152,18 @@ func (w *Writer) write(fd uintptr) bool {
 	return true
 }
 
-// unwrapOp takes the cause out of the *net.OpError that RawConn returns
-// (a deadline passed, the conn was closed), to be wrapped again as a read
-// or write error.
-func unwrapOp(err error) error {
+// reOp turns an error from RawConn's Read or Write (a deadline passed, the
+// conn was closed) into the one net.TCPConn's Read or Write gives. RawConn
+// reports it in a *net.OpError of its own, made for this call alone and
+// alike but for Op ("raw-read"), so that one is renamed rather than a
+// second allocated: the idle check of every reused TLS connection gets here
+// with a past deadline.
+func reOp(op string, nc net.Conn, err error) error {
 	if oe, ok := err.(*net.OpError); ok {
-		return oe.Err
+		oe.Op = op
+		return oe
 	}
-	return err
+	return opError(op, nc, err)
 }
 
 // opError shapes err as net.TCPConn's own Read and Write do.

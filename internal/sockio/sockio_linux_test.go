@@ -242,3 +242,17 @@ func TestSocketHandOffOrdersMemoryForTheRaceDetector(t *testing.T) {
 		require.Equal(t, 2, shared)
 	})
 }
+
+// A read past its deadline allocates no more than net.TCPConn's: the idle
+// check of every reused TLS connection makes one.
+func TestTimedOutReadAllocatesAsTCPConnsDoes(t *testing.T) {
+	c, _ := tcpPair(t)
+	r := Wrap(c)
+	require.NoError(t, c.SetReadDeadline(time.Unix(1, 0)))
+	buf := make([]byte, 1)
+	_, err := r.Read(buf)
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	plain := testing.AllocsPerRun(50, func() { _, _ = c.Read(buf) })
+	wrapped := testing.AllocsPerRun(50, func() { _, _ = r.Read(buf) })
+	require.LessOrEqual(t, wrapped, plain)
+}
